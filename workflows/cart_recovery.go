@@ -1,0 +1,281 @@
+package workflows
+
+import (
+	"errors"
+	"strconv"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// followUpWindow is how long after the shopper's reply Meta accepts a free-form message: the
+// customer service window. A reminder or coupon that cannot be sent within it is pointless.
+const followUpWindow = 24 * time.Hour
+
+// maxUnrecognised bounds how many unrecognised replies the state keeps, so that a chatty shopper
+// cannot grow the workflow's state without limit.
+const maxUnrecognised = 10
+
+// Codes Meta uses for a recipient that cannot or will not receive our messages.
+const (
+	codeMarketingOptOut = 131050 // the shopper stopped marketing messages from businesses
+	codeUndeliverable   = 131026 // not a WhatsApp user, old app, or did not accept the terms
+	codeEcosystem       = 131049 // Meta chose not to deliver, to protect the user experience
+)
+
+// Activity options. Every activity is bounded by ScheduleToClose, so no flow waits forever on a
+// dead downstream.
+var (
+	templateOptions = workflow.ActivityOptions{
+		TaskQueue:              SendsTaskQueue,
+		StartToCloseTimeout:    30 * time.Second,
+		ScheduleToCloseTimeout: time.Hour,
+		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute},
+	}
+	reportOptions = workflow.ActivityOptions{
+		TaskQueue:              TaskQueue,
+		StartToCloseTimeout:    30 * time.Second,
+		ScheduleToCloseTimeout: 24 * time.Hour,
+		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute},
+	}
+)
+
+// CartRecovery is the workflow: one WhatsApp conversation about one abandoned cart. It asks the
+// shopper a question with a template, waits for the reply or the reply window, answers a positive
+// reply with the cart reminder and a negative one with a coupon, and reports how it ended.
+func CartRecovery(ctx workflow.Context, in Input) (Result, error) {
+	f := &flow{in: in, seen: map[string]bool{}, state: State{CartID: in.Cart.ID}}
+	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (State, error) { return f.state, nil }); err != nil {
+		return Result{}, err
+	}
+	// Signals are taken in by a goroutine of their own, so that a purchase or a failed status
+	// reaches the flow whatever step it is in.
+	workflow.Go(ctx, f.listen)
+	return f.finish(ctx, f.converse(ctx)), nil
+}
+
+// flow is one run's memory. Signal handlers write it, the main goroutine reads it: Temporal runs
+// workflow goroutines one at a time, so no locking is needed.
+type flow struct {
+	in              Input
+	state           State
+	seen            map[string]bool // inbound message ids already taken: Meta delivers at least once
+	pendingStatuses []Status        // statuses that arrived before the template's message id was known
+	replyReceived   time.Time
+	interrupt       *Result // set by an event that ends the flow at any step
+}
+
+func (f *flow) listen(ctx workflow.Context) {
+	replies := workflow.GetSignalChannel(ctx, ReplySignal)
+	statuses := workflow.GetSignalChannel(ctx, StatusSignal)
+	purchases := workflow.GetSignalChannel(ctx, PurchasedSignal)
+	sel := workflow.NewSelector(ctx)
+	sel.AddReceive(replies, func(c workflow.ReceiveChannel, _ bool) {
+		var r Reply
+		c.Receive(ctx, &r)
+		f.onReply(ctx, r)
+	})
+	sel.AddReceive(statuses, func(c workflow.ReceiveChannel, _ bool) {
+		var s Status
+		c.Receive(ctx, &s)
+		f.onStatus(s)
+	})
+	sel.AddReceive(purchases, func(c workflow.ReceiveChannel, _ bool) {
+		var p Purchase
+		c.Receive(ctx, &p)
+		f.end(Result{Outcome: OutcomePurchased, Reason: p.OrderID})
+	})
+	// A cancelled flow stops listening; the main goroutine reports the cancellation.
+	sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) {})
+	for ctx.Err() == nil {
+		sel.Select(ctx)
+	}
+}
+
+func (f *flow) onReply(ctx workflow.Context, r Reply) {
+	if r.MessageID != "" {
+		if f.seen[r.MessageID] {
+			return
+		}
+		f.seen[r.MessageID] = true
+	}
+	if f.state.Reply != nil {
+		return // the branch is decided; later replies change nothing
+	}
+	class := ClassifyReply(r, f.in.Cart.ID)
+	if class == ReplyUnrecognised {
+		if len(f.state.UnrecognisedReplies) < maxUnrecognised {
+			f.state.UnrecognisedReplies = append(f.state.UnrecognisedReplies, r)
+		}
+		return
+	}
+	f.state.Reply, f.state.ReplyClass = &r, class
+	f.replyReceived = workflow.Now(ctx)
+}
+
+func (f *flow) onStatus(s Status) {
+	if f.state.TemplateMessageID == "" {
+		f.pendingStatuses = append(f.pendingStatuses, s)
+		return
+	}
+	if s.MessageID != f.state.TemplateMessageID {
+		return // statuses of the follow-up come after the flow's decision and change nothing
+	}
+	f.state.TemplateStatus = s.Status
+	if s.Status != "failed" {
+		return
+	}
+	code := 0
+	if len(s.Errors) > 0 {
+		code = s.Errors[0].Code
+	}
+	if code == codeMarketingOptOut {
+		f.end(Result{Outcome: OutcomeOptedOut, Reason: strconv.Itoa(code)})
+		return
+	}
+	f.end(Result{Outcome: OutcomeUndeliverable, Reason: strconv.Itoa(code)})
+}
+
+// end records the first event that ends the flow; later ones change nothing.
+func (f *flow) end(r Result) {
+	if f.interrupt == nil {
+		f.interrupt = &r
+	}
+}
+
+// converse runs the conversation and returns how it ended.
+func (f *flow) converse(ctx workflow.Context) Result {
+	if f.in.Customer.OptIn.At.IsZero() {
+		return Result{Outcome: OutcomeFailed, Reason: "no opt-in: WhatsApp requires it before any proactive message"}
+	}
+	callback := workflow.GetInfo(ctx).WorkflowExecution.ID
+
+	f.state.Step = StepSendingTemplate
+	var sent SendResult
+	req := TemplateRequest{CallbackData: callback, CartID: f.in.Cart.ID, Customer: f.in.Customer}
+	if r := f.call(ctx, templateOptions, SendTemplateActivity, req, &sent); r != nil {
+		return *r
+	}
+	f.state.TemplateMessageID = sent.MessageID
+	f.state.TemplateSentAt = workflow.Now(ctx)
+	f.state.ReplyDeadline = f.state.TemplateSentAt.Add(f.in.Settings.ReplyWindow)
+	for _, s := range f.pendingStatuses {
+		f.onStatus(s)
+	}
+	f.pendingStatuses = nil
+
+	f.state.Step = StepAwaitingReply
+	replied, err := workflow.AwaitWithTimeout(ctx, f.in.Settings.ReplyWindow, func() bool {
+		return f.state.Reply != nil || f.interrupt != nil
+	})
+	switch {
+	case err != nil:
+		return cancelled()
+	case f.interrupt != nil:
+		return *f.interrupt
+	case !replied:
+		return Result{Outcome: OutcomeNoReply}
+	}
+
+	switch f.state.ReplyClass {
+	case ReplyStop:
+		return Result{Outcome: OutcomeOptedOut, Reason: "shopper replied stop"}
+	case ReplyPositive:
+		req := ReminderRequest{CallbackData: callback, Phone: f.in.Customer.Phone, Cart: f.in.Cart}
+		return f.followUp(ctx, SendReminderActivity, req, OutcomeReminderSent)
+	default:
+		req := CouponRequest{CallbackData: callback, Phone: f.in.Customer.Phone, CartURL: f.in.Cart.URL, CouponCode: f.in.Settings.CouponCode}
+		return f.followUp(ctx, SendCouponActivity, req, OutcomeCouponSent)
+	}
+}
+
+// followUp sends the free-form answer to the shopper's reply. Meta accepts it only within 24 hours
+// of the reply, so that is when the activity gives up.
+func (f *flow) followUp(ctx workflow.Context, activity string, req any, success Outcome) Result {
+	f.state.Step = StepSendingFollowUp
+	repliedAt := f.replyReceived
+	if at := f.state.Reply.At; !at.IsZero() && at.Before(repliedAt) {
+		repliedAt = at
+	}
+	left := repliedAt.Add(followUpWindow).Sub(workflow.Now(ctx))
+	if left <= 0 {
+		return Result{Outcome: OutcomeFailed, Reason: "the 24-hour customer service window closed before the follow-up"}
+	}
+	opts := templateOptions
+	opts.ScheduleToCloseTimeout = left
+	opts.StartToCloseTimeout = min(opts.StartToCloseTimeout, left)
+	var sent SendResult
+	if r := f.call(ctx, opts, activity, req, &sent); r != nil {
+		return *r
+	}
+	f.state.FollowUpMessageID = sent.MessageID
+	return Result{Outcome: success}
+}
+
+// call runs one send activity. It returns nil when the send succeeded, and how the flow ends when
+// the send failed or an event (purchase, failed status, cancel) ended the flow first; the
+// activity is then cancelled, since nothing more may be sent.
+func (f *flow) call(ctx workflow.Context, opts workflow.ActivityOptions, activity string, req, out any) *Result {
+	actx, cancel := workflow.WithCancel(workflow.WithActivityOptions(ctx, opts))
+	defer cancel()
+	fut := workflow.ExecuteActivity(actx, activity, req)
+	if err := workflow.Await(ctx, func() bool { return fut.IsReady() || f.interrupt != nil }); err != nil {
+		r := cancelled()
+		return &r
+	}
+	if f.interrupt != nil {
+		return f.interrupt
+	}
+	if err := fut.Get(ctx, out); err != nil {
+		r := sendFailed(activity, err)
+		return &r
+	}
+	return nil
+}
+
+// sendFailed turns a failed send into an outcome: Meta's code says whether the shopper cannot or
+// will not get our messages, or whether we failed.
+func sendFailed(activity string, err error) Result {
+	var appErr *temporal.ApplicationError
+	var failure SendFailure
+	if errors.As(err, &appErr) && appErr.Type() == SendErrorType && appErr.Details(&failure) == nil {
+		reason := strconv.Itoa(failure.Code)
+		switch failure.Code {
+		case codeMarketingOptOut:
+			return Result{Outcome: OutcomeOptedOut, Reason: reason}
+		case codeUndeliverable, codeEcosystem:
+			return Result{Outcome: OutcomeUndeliverable, Reason: reason}
+		}
+		return Result{Outcome: OutcomeFailed, Reason: activity + ": " + reason + " " + failure.Message}
+	}
+	return Result{Outcome: OutcomeFailed, Reason: activity + ": " + err.Error()}
+}
+
+func cancelled() Result { return Result{Outcome: OutcomeCancelled} }
+
+// finish records the outcome, makes it searchable and reports it to the storefront. It runs on a
+// disconnected context so that a cancelled flow still reports. A report that keeps failing is
+// logged and never changes the outcome.
+func (f *flow) finish(ctx workflow.Context, r Result) Result {
+	f.state.Step, f.state.Outcome, f.state.Reason = StepDone, r.Outcome, r.Reason
+	ctx, cancel := workflow.NewDisconnectedContext(ctx)
+	defer cancel()
+	logger := workflow.GetLogger(ctx)
+	if err := workflow.UpsertTypedSearchAttributes(ctx, OutcomeAttribute.ValueSet(string(r.Outcome))); err != nil {
+		logger.Warn("could not set the outcome search attribute", "error", err)
+	}
+	info := workflow.GetInfo(ctx)
+	report := OutcomeReport{
+		EventID: info.WorkflowExecution.RunID,
+		CartID:  f.in.Cart.ID,
+		Outcome: r.Outcome,
+		Reason:  r.Reason,
+		At:      workflow.Now(ctx),
+	}
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, reportOptions), StopActivity, report).Get(ctx, nil); err != nil {
+		logger.Warn("the outcome report failed", "error", err)
+	}
+	logger.Info("cart recovery ended", "cart_id", f.in.Cart.ID, "outcome", r.Outcome, "reason", r.Reason)
+	return r
+}

@@ -1,0 +1,218 @@
+// Package workflows holds the cart recovery workflow and its contract: the task queues, the workflow,
+// signal, query and activity names, the payload types, the search attributes and the workflow ID scheme.
+// Every other package refers to these names from here and never repeats the strings.
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+)
+
+// Task queues. Graph API sends have a queue of their own so that the worker can cap their rate
+// (Meta's per-number throughput) without slowing workflow tasks or outcome reports.
+const (
+	TaskQueue      = "cart-recovery"
+	SendsTaskQueue = "cart-recovery-sends"
+)
+
+// WorkflowName is the registered name of the cart recovery workflow.
+const WorkflowName = "CartRecovery"
+
+// Signal and query names.
+const (
+	ReplySignal     = "reply"     // payload Reply: the shopper answered on WhatsApp
+	StatusSignal    = "status"    // payload Status: Meta reported a delivery status of one of our messages
+	PurchasedSignal = "purchased" // payload Purchase: the storefront saw the order
+	StateQuery      = "state"     // answers State
+)
+
+// Activity names: the methods of activities.Activities, registered under their method names.
+const (
+	SendTemplateActivity = "SendTemplate"
+	SendReminderActivity = "SendReminder"
+	SendCouponActivity   = "SendCoupon"
+	StopActivity         = "Stop"
+)
+
+// Search attributes, both Keyword. Neither holds personal data: Temporal does not encrypt them.
+var (
+	// CartIDAttribute is how a cart's flow is found (the workflow ID is per customer, not per cart).
+	CartIDAttribute = temporal.NewSearchAttributeKeyKeyword("CartId")
+	// OutcomeAttribute is set when a flow ends, so operators can list runs by outcome.
+	OutcomeAttribute = temporal.NewSearchAttributeKeyKeyword("CartOutcome")
+)
+
+// MemoCartID is the memo field holding the cart id, shown in the Web UI's run list.
+const MemoCartID = "cart_id"
+
+// Input starts one flow. Everything that shapes the flow is in it: workflow code reads no environment.
+type Input struct {
+	Cart     Cart     `json:"cart"`
+	Customer Customer `json:"customer"`
+	Settings Settings `json:"settings"`
+}
+
+// Cart is the abandoned cart. Amounts are exact, in the currency's minor units.
+type Cart struct {
+	ID         string `json:"id"`
+	Currency   string `json:"currency"` // ISO 4217
+	TotalMinor int64  `json:"total_minor"`
+	Items      []Item `json:"items"`
+	URL        string `json:"url"`
+}
+
+// Item is one line of a cart.
+type Item struct {
+	SKU            string `json:"sku,omitempty"`
+	Name           string `json:"name"`
+	Quantity       int    `json:"quantity"`
+	UnitPriceMinor int64  `json:"unit_price_minor"`
+}
+
+// Customer is the shopper. Phone is E.164 ("+16505551234").
+type Customer struct {
+	Phone  string `json:"phone"`
+	Name   string `json:"name"`
+	Locale string `json:"locale,omitempty"`
+	OptIn  OptIn  `json:"opt_in"`
+}
+
+// OptIn is the evidence that the shopper agreed to WhatsApp messages: WhatsApp's rules require it
+// before any proactive message.
+type OptIn struct {
+	At     time.Time `json:"at"`
+	Source string    `json:"source"`
+}
+
+// Settings are the deployment settings copied into the flow when it starts, so that a change of
+// configuration never changes a flow already running.
+type Settings struct {
+	ReplyWindow time.Duration `json:"reply_window"`
+	CouponCode  string        `json:"coupon_code"`
+}
+
+// Reply is an inbound WhatsApp message from the shopper, as the HTTP edge received it.
+type Reply struct {
+	MessageID string    `json:"message_id"`        // Meta's wamid: the dedupe key
+	Kind      string    `json:"kind"`              // text, button or interactive
+	Text      string    `json:"text,omitempty"`    // typed text, or the tapped button's label
+	Payload   string    `json:"payload,omitempty"` // quick-reply payload or interactive reply id
+	At        time.Time `json:"at,omitempty"`      // when the shopper sent it (Meta's timestamp)
+}
+
+// Status is a delivery status Meta reported for one of our messages.
+type Status struct {
+	MessageID string        `json:"message_id"`
+	Status    string        `json:"status"` // sent, delivered, read or failed
+	At        time.Time     `json:"at,omitempty"`
+	Errors    []StatusError `json:"errors,omitempty"`
+}
+
+// StatusError is one entry of a failed status's errors.
+type StatusError struct {
+	Code  int    `json:"code"`
+	Title string `json:"title,omitempty"`
+}
+
+// Purchase tells a flow that the cart was bought.
+type Purchase struct {
+	OrderID string    `json:"order_id,omitempty"`
+	At      time.Time `json:"at,omitempty"`
+}
+
+// Outcome is how a flow ended.
+type Outcome string
+
+// The outcomes. A flow ends with exactly one.
+const (
+	OutcomeReminderSent  Outcome = "reminder_sent"
+	OutcomeCouponSent    Outcome = "coupon_sent"
+	OutcomeNoReply       Outcome = "no_reply"
+	OutcomePurchased     Outcome = "purchased"
+	OutcomeUndeliverable Outcome = "undeliverable"
+	OutcomeOptedOut      Outcome = "opted_out"
+	OutcomeCancelled     Outcome = "cancelled"
+	OutcomeFailed        Outcome = "failed"
+)
+
+// Result is the workflow's result.
+type Result struct {
+	Outcome Outcome `json:"outcome"`
+	Reason  string  `json:"reason,omitempty"`
+}
+
+// Step is where a running flow is.
+type Step string
+
+// The steps, in order.
+const (
+	StepSendingTemplate Step = "sending_template"
+	StepAwaitingReply   Step = "awaiting_reply"
+	StepSendingFollowUp Step = "sending_follow_up"
+	StepDone            Step = "done"
+)
+
+// State answers the state query.
+type State struct {
+	CartID              string     `json:"cart_id"`
+	Step                Step       `json:"step"`
+	TemplateMessageID   string     `json:"template_message_id,omitempty"`
+	TemplateSentAt      time.Time  `json:"template_sent_at,omitzero"`
+	TemplateStatus      string     `json:"template_status,omitempty"` // the latest status Meta reported
+	ReplyDeadline       time.Time  `json:"reply_deadline,omitzero"`
+	Reply               *Reply     `json:"reply,omitempty"` // the reply that decided the branch
+	ReplyClass          ReplyClass `json:"reply_class,omitempty"`
+	UnrecognisedReplies []Reply    `json:"unrecognised_replies,omitempty"` // the first few only
+	FollowUpMessageID   string     `json:"follow_up_message_id,omitempty"`
+	Outcome             Outcome    `json:"outcome,omitempty"`
+	Reason              string     `json:"reason,omitempty"`
+}
+
+// Activity requests and results.
+
+// TemplateRequest asks the shopper the question.
+type TemplateRequest struct {
+	CallbackData string   `json:"callback_data"` // echoed by Meta in status webhooks: the workflow ID
+	CartID       string   `json:"cart_id"`
+	Customer     Customer `json:"customer"`
+}
+
+// ReminderRequest sends the cart reminder (items and link), after a positive reply.
+type ReminderRequest struct {
+	CallbackData string `json:"callback_data"`
+	Phone        string `json:"phone"`
+	Cart         Cart   `json:"cart"`
+}
+
+// CouponRequest sends the coupon code, after a negative reply.
+type CouponRequest struct {
+	CallbackData string `json:"callback_data"`
+	Phone        string `json:"phone"`
+	CartURL      string `json:"cart_url"`
+	CouponCode   string `json:"coupon_code"`
+}
+
+// SendResult is what a send activity returns: Meta's message id.
+type SendResult struct {
+	MessageID string `json:"message_id"`
+}
+
+// OutcomeReport is the end of a flow as reported to the storefront by the Stop activity.
+type OutcomeReport struct {
+	EventID string    `json:"event_id"` // stable across retries of one report
+	CartID  string    `json:"cart_id"`
+	Outcome Outcome   `json:"outcome"`
+	Reason  string    `json:"reason,omitempty"`
+	At      time.Time `json:"at"`
+}
+
+// SendErrorType is the ApplicationError type of a send that Meta refused; its details hold a
+// SendFailure, so that the workflow can tell why without parsing messages.
+const SendErrorType = "WhatsAppSendError"
+
+// SendFailure is the detail of a SendErrorType error.
+type SendFailure struct {
+	Code    int    `json:"code"`
+	Message string `json:"message"`
+}
