@@ -220,7 +220,9 @@ func (f *flow) call(ctx workflow.Context, opts workflow.ActivityOptions, activit
 	actx, cancel := workflow.WithCancel(workflow.WithActivityOptions(ctx, opts))
 	defer cancel()
 	fut := workflow.ExecuteActivity(actx, activity, req)
-	if err := workflow.Await(ctx, func() bool { return fut.IsReady() || f.interrupt != nil }); err != nil {
+	// A cancel also cancels the activity, whose future may then be the first thing ready: look at
+	// the flow's context, not only at Await's answer.
+	if err := workflow.Await(ctx, func() bool { return fut.IsReady() || f.interrupt != nil }); err != nil || ctx.Err() != nil {
 		r := cancelled()
 		return &r
 	}

@@ -1,0 +1,109 @@
+// Package activities holds the cart recovery flow's side effects: the WhatsApp sends and the
+// outcome report. They are methods on one struct whose dependencies are injected, so that tests
+// and the sandbox can point them at fakes of Meta and of the storefront.
+package activities
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/cartback/cartback/events"
+	"github.com/cartback/cartback/whatsapp"
+	"github.com/cartback/cartback/workflows"
+)
+
+// operatorRetryDelay is how long a send waits after a refusal only an operator can fix (an expired
+// token, a paused template). The activity's ScheduleToClose bounds the whole wait.
+const operatorRetryDelay = 10 * time.Minute
+
+// Sender sends WhatsApp messages: a *whatsapp.Client.
+type Sender interface {
+	SendTemplate(ctx context.Context, m whatsapp.TemplateMessage) (string, error)
+	SendText(ctx context.Context, m whatsapp.TextMessage) (string, error)
+}
+
+// Reporter delivers outcome events to the storefront: an *events.Reporter.
+type Reporter interface {
+	Report(ctx context.Context, e events.Event) error
+}
+
+// Activities are the flow's activities. Register it with the worker: its method names are the
+// activity names of the workflows contract.
+type Activities struct {
+	WhatsApp         Sender
+	Reporter         Reporter // nil when no CARTBACK_EVENTS_URL is set: outcomes are only logged
+	TemplateName     string
+	TemplateLanguage string
+}
+
+// SendTemplate asks the shopper the question with the pre-approved template: their first name in
+// the body, and the positive and negative quick-reply buttons naming the cart.
+func (a *Activities) SendTemplate(ctx context.Context, req workflows.TemplateRequest) (workflows.SendResult, error) {
+	wamid, err := a.WhatsApp.SendTemplate(ctx, whatsapp.TemplateMessage{
+		To:           req.Customer.Phone,
+		Name:         a.TemplateName,
+		Language:     a.TemplateLanguage,
+		BodyParams:   []string{firstName(req.Customer.Name)},
+		QuickReplies: []string{workflows.PositivePayload(req.CartID), workflows.NegativePayload(req.CartID)},
+		CallbackData: req.CallbackData,
+	})
+	return sent(wamid, err)
+}
+
+// SendReminder answers a positive reply with the cart: its items and the link back to it.
+func (a *Activities) SendReminder(ctx context.Context, req workflows.ReminderRequest) (workflows.SendResult, error) {
+	wamid, err := a.WhatsApp.SendText(ctx, whatsapp.TextMessage{
+		To: req.Phone, Body: reminderText(req.Cart), PreviewURL: true, CallbackData: req.CallbackData,
+	})
+	return sent(wamid, err)
+}
+
+// SendCoupon answers a negative reply with the coupon code.
+func (a *Activities) SendCoupon(ctx context.Context, req workflows.CouponRequest) (workflows.SendResult, error) {
+	wamid, err := a.WhatsApp.SendText(ctx, whatsapp.TextMessage{
+		To: req.Phone, Body: couponText(req.CouponCode, req.CartURL), PreviewURL: true, CallbackData: req.CallbackData,
+	})
+	return sent(wamid, err)
+}
+
+// Stop ends a flow on the storefront's side: it reports the outcome, whatever it is. For a flow the
+// shopper never answered it is the only thing that happens: nothing more is sent to them.
+func (a *Activities) Stop(ctx context.Context, r workflows.OutcomeReport) error {
+	logger := activity.GetLogger(ctx)
+	if a.Reporter == nil {
+		logger.Info("outcome not reported: no events URL is configured", "cart_id", r.CartID, "outcome", r.Outcome)
+		return nil
+	}
+	err := a.Reporter.Report(ctx, events.Event{
+		EventID: r.EventID, CartID: r.CartID, Outcome: string(r.Outcome), Reason: r.Reason, At: r.At,
+	})
+	if events.IsPermanent(err) {
+		return temporal.NewNonRetryableApplicationError(err.Error(), "OutcomeReportRefused", err)
+	}
+	return err
+}
+
+// sent turns a send's answer into the activity's: Meta's refusals become application errors that
+// carry Meta's code for the workflow, retryable or not as Meta's code says.
+func sent(wamid string, err error) (workflows.SendResult, error) {
+	if err == nil {
+		return workflows.SendResult{MessageID: wamid}, nil
+	}
+	failure := workflows.SendFailure{Message: err.Error()}
+	var apiErr *whatsapp.APIError
+	if errors.As(err, &apiErr) {
+		failure.Code = apiErr.Code
+	}
+	opts := temporal.ApplicationErrorOptions{Cause: err, Details: []any{failure}}
+	switch whatsapp.Classify(err) {
+	case whatsapp.RetryNever:
+		opts.NonRetryable = true
+	case whatsapp.RetryLater:
+		opts.NextRetryDelay = operatorRetryDelay
+	}
+	return workflows.SendResult{}, temporal.NewApplicationErrorWithOptions(err.Error(), workflows.SendErrorType, opts)
+}

@@ -1,0 +1,235 @@
+package webhook
+
+import "time"
+
+// EventKind says which of Event's pointers is set.
+type EventKind string
+
+// Event kinds.
+const (
+	KindMessage    EventKind = "message"    // a WhatsApp user wrote or tapped something
+	KindStatus     EventKind = "status"     // sent/delivered/read/failed for a message we sent
+	KindPreference EventKind = "preference" // a user stopped or resumed marketing messages
+	KindError      EventKind = "error"      // an error Meta reports outside any message (value.errors)
+)
+
+// Event is one thing to act on, tagged by Kind: exactly the matching pointer is non-nil. It is a plain
+// struct (not an interface) so it survives JSON round trips, e.g. as a workflow signal payload.
+type Event struct {
+	Kind EventKind
+	// WABAID is entry.id, the WhatsApp Business Account the change belongs to.
+	WABAID string
+	// PhoneNumberID is value.metadata.phone_number_id, the business number that received or sent it.
+	PhoneNumberID string
+
+	Message    *Message    `json:",omitempty"`
+	Status     *Status     `json:",omitempty"`
+	Preference *Preference `json:",omitempty"`
+	Error      *Error      `json:",omitempty"`
+}
+
+// Message kinds we act on; any other Message.Kind is Meta's type name ("image", "reaction", ...).
+const (
+	MessageText        = "text"
+	MessageButton      = "button"      // quick-reply button on a template
+	MessageInteractive = "interactive" // reply to an interactive button or list message
+)
+
+// Message is an inbound message from a WhatsApp user.
+type Message struct {
+	ID        string    // wamid of this message
+	From      string    // sender's wa_id: digits, no '+'; may differ from their E.164 (see package phone)
+	Timestamp time.Time // when the user sent it (UTC); zero if Meta omitted it
+	// Kind is Meta's message type: "text", "button", "interactive", or one we do not act on ("image",
+	// "audio", "reaction", "unsupported", ...), in which case Text and Payload are empty.
+	Kind string
+	// Text is what the user sees they sent: text.body, button.text, or the interactive reply's title.
+	Text string
+	// Payload is the machine-readable choice: button.payload, or interactive button_reply.id / list_reply.id.
+	Payload string
+	// InteractiveType is interactive.type ("button_reply", "list_reply", ...) for Kind "interactive".
+	InteractiveType string `json:",omitempty"`
+	// ContextID is context.id: the wamid of our message the user answered or tapped a button on.
+	ContextID string
+	// Errors is set when Meta could not render the message (type "unsupported", code 131051).
+	Errors []Error `json:",omitempty"`
+}
+
+// Status values Meta reports for messages we sent.
+const (
+	StatusSent      = "sent"
+	StatusDelivered = "delivered"
+	StatusRead      = "read"
+	StatusFailed    = "failed"
+)
+
+// Status is a delivery update for a message we sent.
+type Status struct {
+	MessageID   string    // wamid returned when we sent it
+	Status      string    // StatusSent, StatusDelivered, StatusRead, StatusFailed (or a newer value)
+	Timestamp   time.Time // UTC
+	RecipientID string    // recipient's wa_id (digits, no '+')
+	// CallbackData is biz_opaque_callback_data echoed back from the send request.
+	CallbackData string
+	// Errors explains a failed status; the Code is what to branch on.
+	Errors []Error `json:",omitempty"`
+}
+
+// Preference values in user_preferences.
+const (
+	PreferenceStop   = "stop"
+	PreferenceResume = "resume"
+)
+
+// Preference is a user_preferences change: the user stopped or resumed a category of messages.
+type Preference struct {
+	WaID      string    // the user's wa_id (digits, no '+')
+	Category  string    // e.g. "marketing_messages"
+	Value     string    // PreferenceStop or PreferenceResume
+	Detail    string    // Meta's description, e.g. "User requested to stop marketing messages"
+	Timestamp time.Time // UTC
+}
+
+// Error is one entry of a WhatsApp error array (value.errors, statuses[].errors, messages[].errors).
+type Error struct {
+	Code    int    // what to branch on (titles are documented as subject to change)
+	Title   string // short title
+	Message string // usually equal to Title
+	Details string // error_data.details, the human explanation
+}
+
+// Ignored is a change Events skipped, reported so the caller can log it.
+type Ignored struct {
+	WABAID        string // entry.id
+	Field         string // change.field
+	PhoneNumberID string // value.metadata.phone_number_id ("" if absent)
+	Reason        string
+}
+
+// Events flattens a payload into the things we act on, in order, keeping only changes whose
+// value.metadata.phone_number_id == phoneNumberID; the others are returned in Ignored (so they can be logged).
+//
+// Within a change, events come in payload order: messages, then statuses, then user_preferences, then
+// errors. An empty phoneNumberID matches nothing, so a missing configuration ignores everything rather than
+// accepting changes that carry no metadata. A matching change with nothing we recognise is also Ignored.
+func (p *Payload) Events(phoneNumberID string) (events []Event, ignored []Ignored) {
+	if p == nil {
+		return nil, nil
+	}
+	for _, entry := range p.entries {
+		for _, ch := range entry.Changes {
+			v := &ch.Value
+			skip := Ignored{WABAID: entry.ID, Field: ch.Field, PhoneNumberID: v.Metadata.PhoneNumberID}
+			if phoneNumberID == "" || v.Metadata.PhoneNumberID != phoneNumberID {
+				skip.Reason = "phone_number_id is not ours"
+				ignored = append(ignored, skip)
+				continue
+			}
+			before := len(events)
+			events = appendChange(events, entry.ID, v)
+			if len(events) == before {
+				skip.Reason = "no messages, statuses, user_preferences or errors"
+				ignored = append(ignored, skip)
+			}
+		}
+	}
+	return events, ignored
+}
+
+// appendChange appends the events of one change value.
+func appendChange(events []Event, wabaID string, v *wireValue) []Event {
+	base := Event{WABAID: wabaID, PhoneNumberID: v.Metadata.PhoneNumberID}
+	for i := range v.Messages {
+		e := base
+		e.Kind, e.Message = KindMessage, toMessage(&v.Messages[i])
+		events = append(events, e)
+	}
+	for i := range v.Statuses {
+		s := &v.Statuses[i]
+		e := base
+		e.Kind = KindStatus
+		e.Status = &Status{
+			MessageID:    s.ID,
+			Status:       s.Status,
+			Timestamp:    s.Timestamp.Time,
+			RecipientID:  s.RecipientID,
+			CallbackData: s.CallbackData,
+			Errors:       toErrors(s.Errors),
+		}
+		events = append(events, e)
+	}
+	for i := range v.UserPreferences {
+		u := &v.UserPreferences[i]
+		e := base
+		e.Kind = KindPreference
+		e.Preference = &Preference{
+			WaID:      u.WaID,
+			Category:  u.Category,
+			Value:     u.Value,
+			Detail:    u.Detail,
+			Timestamp: u.Timestamp.Time,
+		}
+		events = append(events, e)
+	}
+	for _, we := range v.Errors {
+		e := base
+		err := toError(we)
+		e.Kind, e.Error = KindError, &err
+		events = append(events, e)
+	}
+	return events
+}
+
+// toMessage extracts what the user said or chose, whatever the message type.
+func toMessage(m *wireMessage) *Message {
+	out := &Message{
+		ID:        m.ID,
+		From:      m.From,
+		Timestamp: m.Timestamp.Time,
+		Kind:      m.Type,
+		Errors:    toErrors(m.Errors),
+	}
+	if m.Context != nil {
+		out.ContextID = m.Context.ID
+	}
+	switch m.Type {
+	case MessageText:
+		if m.Text != nil {
+			out.Text = m.Text.Body
+		}
+	case MessageButton:
+		if m.Button != nil {
+			out.Text, out.Payload = m.Button.Text, m.Button.Payload
+		}
+	case MessageInteractive:
+		if in := m.Interactive; in != nil {
+			out.InteractiveType = in.Type
+			var r *wireReply
+			switch in.Type {
+			case "button_reply":
+				r = in.ButtonReply
+			case "list_reply":
+				r = in.ListReply
+			}
+			if r != nil {
+				out.Text, out.Payload = r.Title, r.ID
+			}
+		}
+	}
+	return out
+}
+
+func toErrors(ws []wireError) []Error {
+	if len(ws) == 0 {
+		return nil
+	}
+	out := make([]Error, len(ws))
+	for i, w := range ws {
+		out[i] = toError(w)
+	}
+	return out
+}
+
+func toError(w wireError) Error {
+	return Error{Code: w.Code, Title: w.Title, Message: w.Message, Details: w.ErrorData.Details}
+}

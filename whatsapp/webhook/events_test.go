@@ -1,0 +1,285 @@
+package webhook
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// ourPhoneNumberID is the business number every sample is addressed to.
+const ourPhoneNumberID = "106540352242922"
+
+// sharedSamples is where the team keeps Meta's sample payloads, relative to this package.
+const sharedSamples = "../../../shared/meta-samples"
+
+// readSample loads a sample: name is "testdata/x.json" or "shared:x.json" for the team's shared samples.
+func readSample(t testing.TB, name string) []byte {
+	t.Helper()
+	path := name
+	if rest, ok := strings.CutPrefix(name, "shared:"); ok {
+		path = filepath.Join(sharedSamples, rest)
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			t.Skipf("shared sample %s not present in this checkout", path)
+		}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func ts(sec int64) time.Time { return time.Unix(sec, 0).UTC() }
+
+func TestEventsSamples(t *testing.T) {
+	const waba = "102290129340398"
+	msg := func(m Message) Event {
+		return Event{Kind: KindMessage, WABAID: waba, PhoneNumberID: ourPhoneNumberID, Message: &m}
+	}
+	tests := []struct {
+		sample      string
+		want        []Event
+		wantIgnored []Ignored
+	}{
+		{
+			sample: "shared:webhook_text_reply.json",
+			want: []Event{msg(Message{
+				ID: "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQTlCMjE3RjY0QTI0NUQ0NUE3RAA=", From: "16505551234",
+				Timestamp: ts(1749416383), Kind: MessageText, Text: "1",
+			})},
+		},
+		{
+			sample: "shared:webhook_button_template_quick_reply.json",
+			want: []Event{msg(Message{
+				ID: "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBYzRUIwQzcwOTlFMTJCQzJEMzAyMTk0AA==", From: "16505551234",
+				Timestamp: ts(1749416402), Kind: MessageButton, Text: "1 - Still want it", Payload: "cart:c_8f3a:yes",
+				ContextID: "wamid.HBgLMTY1MDU1NTEyMzQVAgARGBJCOTY3NDc0NDFDRUI3NTA0Q0UA",
+			})},
+		},
+		{
+			sample: "shared:webhook_status_delivered.json",
+			want: []Event{{Kind: KindStatus, WABAID: waba, PhoneNumberID: ourPhoneNumberID, Status: &Status{
+				MessageID: "wamid.HBgLMTY1MDU1NTEyMzQVAgARGBJCOTY3NDc0NDFDRUI3NTA0Q0UA", Status: StatusDelivered,
+				Timestamp: ts(1749416305), RecipientID: "16505551234", CallbackData: "wf=abandoned-cart/c_8f3a;step=ask",
+			}}},
+		},
+		{
+			sample: "testdata/interactive_button_reply.json",
+			want: []Event{msg(Message{
+				ID: "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQUQ3RTcwQjE2QTlBOUE4NDgzRQA=", From: "16505551234",
+				Timestamp: ts(1749416520), Kind: MessageInteractive, InteractiveType: "button_reply",
+				Text: "Go to checkout", Payload: "cart:c_8f3a:checkout",
+				ContextID: "wamid.HBgLMTY1MDU1NTEyMzQVAgARGBI3QkE0QTlDMjQ1RDg2RDlDMjAA",
+			})},
+		},
+		{
+			sample: "testdata/interactive_list_reply.json",
+			want: []Event{msg(Message{
+				ID: "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQTA4QjMzRjVBNjg3QzFFNjk1NQA=", From: "16505551234",
+				Timestamp: ts(1749416611), Kind: MessageInteractive, InteractiveType: "list_reply",
+				Text: "Size 42", Payload: "cart:c_8f3a:size:42",
+				ContextID: "wamid.HBgLMTY1MDU1NTEyMzQVAgARGBJGNUI5MDhFNjM5NTlBQUQ3RTcA",
+			})},
+		},
+		{
+			sample: "testdata/status_failed.json",
+			want: []Event{{Kind: KindStatus, WABAID: waba, PhoneNumberID: ourPhoneNumberID, Status: &Status{
+				MessageID: "wamid.HBgLMTY1MDU1NTEyMzQVAgARGBJCOTY3NDc0NDFDRUI3NTA0Q0UA", Status: StatusFailed,
+				Timestamp: ts(1749416710), RecipientID: "16505551234", CallbackData: "wf=abandoned-cart/c_8f3a;step=ask",
+				Errors: []Error{{
+					Code:    131049,
+					Title:   "This message was not delivered to maintain healthy ecosystem engagement.",
+					Message: "This message was not delivered to maintain healthy ecosystem engagement.",
+					Details: "In order to maintain a healthy ecosystem engagement, the message failed to be delivered.",
+				}},
+			}}},
+		},
+		{
+			sample: "testdata/user_preferences_stop.json",
+			want: []Event{{Kind: KindPreference, WABAID: waba, PhoneNumberID: ourPhoneNumberID, Preference: &Preference{
+				WaID: "16505551234", Category: "marketing_messages", Value: PreferenceStop,
+				Detail: "User requested to stop marketing messages", Timestamp: ts(1739321024),
+			}}},
+		},
+		{
+			sample: "testdata/value_errors.json",
+			want: []Event{{Kind: KindError, WABAID: waba, PhoneNumberID: ourPhoneNumberID, Error: &Error{
+				Code: 130429, Title: "Rate limit hit", Message: "Rate limit hit",
+				Details: "Message failed to send because there were too many messages sent from this phone number in a short period of time",
+			}}},
+		},
+		{
+			sample: "testdata/image_message.json",
+			want: []Event{msg(Message{
+				ID: "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQTQ2RkQ5RTc3MkJFNjY3NjVCQgA=", From: "16505551234",
+				Timestamp: ts(1749416800), Kind: "image",
+			})},
+		},
+		{
+			sample: "testdata/multi_entry.json",
+			want: []Event{
+				msg(Message{ID: "wamid.multi.1", From: "16505551234", Timestamp: ts(1749416900), Kind: MessageText,
+					Text: "hi, is the discount still on?"}),
+				msg(Message{ID: "wamid.multi.2", From: "551187654321", Timestamp: ts(1749416901), Kind: MessageButton,
+					Text: "1 - Still want it", Payload: "cart:c_8f3a:yes", ContextID: "wamid.sent.ask.joao"}),
+				{Kind: KindMessage, WABAID: "209876543210987", PhoneNumberID: ourPhoneNumberID, Message: &Message{
+					ID: "wamid.multi.3", From: "5215512345678", Timestamp: ts(1749416903), Kind: "reaction"}},
+				{Kind: KindMessage, WABAID: "209876543210987", PhoneNumberID: ourPhoneNumberID, Message: &Message{
+					ID: "wamid.multi.4", From: "5215512345678", Timestamp: ts(1749416904), Kind: "unsupported",
+					Errors: []Error{{Code: 131051, Title: "Message type unknown", Message: "Message type unknown",
+						Details: "Message type is currently not supported."}}}},
+				{Kind: KindMessage, WABAID: "209876543210987", PhoneNumberID: ourPhoneNumberID, Message: &Message{
+					ID: "wamid.multi.5", From: "5215512345678", Timestamp: ts(1749416905), Kind: MessageText,
+					Text: "Sí, ¿cuánto cuesta el envío?", ContextID: "wamid.sent.ask.maria"}},
+				{Kind: KindStatus, WABAID: "209876543210987", PhoneNumberID: ourPhoneNumberID, Status: &Status{
+					MessageID: "wamid.sent.ask.maria", Status: StatusRead, Timestamp: ts(1749416899),
+					RecipientID: "5215512345678", CallbackData: "wf=abandoned-cart/c_77b1;step=ask"}},
+			},
+			wantIgnored: []Ignored{{WABAID: "209876543210987", Field: "messages", PhoneNumberID: "109999999999999",
+				Reason: "phone_number_id is not ours"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.sample, func(t *testing.T) {
+			p, err := Parse(readSample(t, tt.sample))
+			if err != nil {
+				t.Fatal(err)
+			}
+			events, ignored := p.Events(ourPhoneNumberID)
+			if len(events) != len(tt.want) {
+				t.Fatalf("got %d events, want %d: %+v", len(events), len(tt.want), events)
+			}
+			for i := range events {
+				if !reflect.DeepEqual(events[i], tt.want[i]) {
+					t.Errorf("event %d:\n got %s\nwant %s", i, dump(events[i]), dump(tt.want[i]))
+				}
+			}
+			if !reflect.DeepEqual(ignored, tt.wantIgnored) {
+				t.Errorf("ignored = %+v, want %+v", ignored, tt.wantIgnored)
+			}
+		})
+	}
+}
+
+func dump(e Event) string {
+	switch {
+	case e.Message != nil:
+		return fmt.Sprintf("%s %s/%s %+v", e.Kind, e.WABAID, e.PhoneNumberID, *e.Message)
+	case e.Status != nil:
+		return fmt.Sprintf("%s %s/%s %+v", e.Kind, e.WABAID, e.PhoneNumberID, *e.Status)
+	case e.Preference != nil:
+		return fmt.Sprintf("%s %s/%s %+v", e.Kind, e.WABAID, e.PhoneNumberID, *e.Preference)
+	case e.Error != nil:
+		return fmt.Sprintf("%s %s/%s %+v", e.Kind, e.WABAID, e.PhoneNumberID, *e.Error)
+	}
+	return fmt.Sprintf("%+v", e)
+}
+
+// A payload addressed to another business number yields no events, only Ignored entries.
+func TestEventsOtherPhoneNumberID(t *testing.T) {
+	p, err := Parse(readSample(t, "testdata/status_failed.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, ignored := p.Events("999999999999999")
+	if len(events) != 0 {
+		t.Fatalf("events = %+v, want none", events)
+	}
+	want := []Ignored{{WABAID: "102290129340398", Field: "messages", PhoneNumberID: ourPhoneNumberID, Reason: "phone_number_id is not ours"}}
+	if !reflect.DeepEqual(ignored, want) {
+		t.Fatalf("ignored = %+v, want %+v", ignored, want)
+	}
+	// An unconfigured (empty) phone number ID must not match changes that lack metadata.
+	if events, _ := p.Events(""); len(events) != 0 {
+		t.Fatalf("Events(\"\") = %+v, want none", events)
+	}
+}
+
+func TestEventsUnknownChangeIsIgnored(t *testing.T) {
+	body := `{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"smb_message_echoes","value":{
+		"messaging_product":"whatsapp","metadata":{"phone_number_id":"106540352242922"},"message_echoes":[{"id":"x"}]}}]}]}`
+	p, err := Parse([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, ignored := p.Events(ourPhoneNumberID)
+	if len(events) != 0 || len(ignored) != 1 || ignored[0].Field != "smb_message_echoes" {
+		t.Fatalf("events=%+v ignored=%+v", events, ignored)
+	}
+}
+
+func TestParseLenient(t *testing.T) {
+	// Fields Meta may add later, at every level, must not break decoding.
+	body := `{"object":"whatsapp_business_account","new_top":1,"entry":[{"id":"1","time":1749416383,"changes":[{"field":"messages",
+		"value":{"messaging_product":"whatsapp","metadata":{"phone_number_id":"106540352242922","new_meta":{"a":[1]}},
+		"messages":[{"from":"16505551234","id":"wamid.a","timestamp":1749416383,"type":"text","text":{"body":"hi","new":true},
+		"new_field":{"nested":[null,1,"x"]},"identity_key_hash":"DF2lS5v2W6x="}]}}]}]}`
+	p, err := Parse([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, _ := p.Events(ourPhoneNumberID)
+	if len(events) != 1 || events[0].Message.Text != "hi" || !events[0].Message.Timestamp.Equal(ts(1749416383)) {
+		t.Fatalf("events = %+v", events)
+	}
+}
+
+func TestParseRejects(t *testing.T) {
+	tests := []struct {
+		name, body string
+		want       error
+	}{
+		{"empty", "", ErrMalformedPayload},
+		{"whitespace", " \n", ErrMalformedPayload},
+		{"not json", "object=whatsapp", ErrMalformedPayload},
+		{"truncated", `{"object":"whatsapp_business_account","entry":[`, ErrMalformedPayload},
+		{"array", `[]`, ErrMalformedPayload},
+		{"wrong type for entry", `{"object":"whatsapp_business_account","entry":{}}`, ErrMalformedPayload},
+		{"bad timestamp", `{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"messages":[{"timestamp":"yesterday"}]}}]}]}`, ErrMalformedPayload},
+		{"other object", `{"object":"page","entry":[]}`, ErrUnexpectedObject},
+		{"no object", `{"entry":[]}`, ErrUnexpectedObject},
+		{"null", `null`, ErrUnexpectedObject},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Parse([]byte(tt.body))
+			if !errors.Is(err, tt.want) || p != nil {
+				t.Fatalf("Parse = %v, %v; want nil, %v", p, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestTimestampForms(t *testing.T) {
+	for _, tc := range []struct {
+		raw  string
+		want time.Time
+	}{
+		{`"1749416383"`, ts(1749416383)},
+		{`1749416383`, ts(1749416383)},
+		{`""`, time.Time{}},
+		{`null`, time.Time{}},
+	} {
+		body := `{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"metadata":{"phone_number_id":"106540352242922"},"statuses":[{"id":"w","timestamp":` + tc.raw + `}]}}]}]}`
+		p, err := Parse([]byte(body))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.raw, err)
+		}
+		events, _ := p.Events(ourPhoneNumberID)
+		if got := events[0].Status.Timestamp; !got.Equal(tc.want) {
+			t.Errorf("%s: got %v, want %v", tc.raw, got, tc.want)
+		}
+	}
+}
+
+func TestNilPayloadEvents(t *testing.T) {
+	var p *Payload
+	if e, i := p.Events(ourPhoneNumberID); e != nil || i != nil {
+		t.Fatal("nil payload must yield nothing")
+	}
+}

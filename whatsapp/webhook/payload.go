@@ -1,0 +1,145 @@
+package webhook
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// Parse errors.
+var (
+	// ErrMalformedPayload: the body is not JSON of the webhook's shape.
+	ErrMalformedPayload = errors.New("webhook: malformed payload")
+	// ErrUnexpectedObject: valid JSON, but not a WhatsApp Business Account notification (another Meta
+	// product on the same app). Acknowledge it and drop it; Meta would retry a non-2xx answer.
+	ErrUnexpectedObject = errors.New("webhook: not a whatsapp_business_account notification")
+)
+
+// objectWABA is the only "object" WhatsApp Cloud API webhooks carry.
+const objectWABA = "whatsapp_business_account"
+
+// Payload is one decoded webhook body. Read it through Events.
+type Payload struct {
+	// Object is the top-level "object"; always "whatsapp_business_account" for a Payload Parse returned.
+	Object  string
+	entries []wireEntry
+}
+
+// Parse decodes a webhook body (object "whatsapp_business_account", entry[].changes[].value) strictly enough to
+// never panic and leniently enough to accept fields Meta adds later (unknown fields are fine here).
+func Parse(rawBody []byte) (*Payload, error) {
+	if len(bytes.TrimSpace(rawBody)) == 0 {
+		return nil, fmt.Errorf("%w: empty body", ErrMalformedPayload)
+	}
+	var w wirePayload
+	if err := json.Unmarshal(rawBody, &w); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformedPayload, err)
+	}
+	if w.Object != objectWABA {
+		return nil, fmt.Errorf("%w: object %q", ErrUnexpectedObject, w.Object)
+	}
+	return &Payload{Object: w.Object, entries: w.Entry}, nil
+}
+
+// The wire* types mirror Meta's JSON ("messages webhook reference", "Status messages webhook reference",
+// "user_preferences webhook reference", "Errors webhook reference"). They only name the fields we read;
+// encoding/json skips the rest (pricing, conversation, contacts, identity_key_hash, ...), which is what lets
+// Meta add fields without breaking us.
+
+type wirePayload struct {
+	Object string      `json:"object"`
+	Entry  []wireEntry `json:"entry"`
+}
+
+type wireEntry struct {
+	ID      string       `json:"id"` // WhatsApp Business Account ID
+	Changes []wireChange `json:"changes"`
+}
+
+type wireChange struct {
+	Field string    `json:"field"` // "messages", "user_preferences", ...
+	Value wireValue `json:"value"`
+}
+
+type wireValue struct {
+	MessagingProduct string               `json:"messaging_product"`
+	Metadata         wireMetadata         `json:"metadata"`
+	Messages         []wireMessage        `json:"messages"`
+	Statuses         []wireStatus         `json:"statuses"`
+	UserPreferences  []wireUserPreference `json:"user_preferences"`
+	Errors           []wireError          `json:"errors"`
+}
+
+type wireMetadata struct {
+	DisplayPhoneNumber string `json:"display_phone_number"`
+	PhoneNumberID      string `json:"phone_number_id"`
+}
+
+type wireMessage struct {
+	ID          string           `json:"id"`
+	From        string           `json:"from"`
+	Timestamp   unixTime         `json:"timestamp"`
+	Type        string           `json:"type"`
+	Context     *wireContext     `json:"context"`
+	Text        *wireText        `json:"text"`
+	Button      *wireButton      `json:"button"`
+	Interactive *wireInteractive `json:"interactive"`
+	Errors      []wireError      `json:"errors"` // set on type "unsupported"
+}
+
+type wireContext struct {
+	From string `json:"from"`
+	ID   string `json:"id"` // wamid of the message being answered
+}
+
+type wireText struct {
+	Body string `json:"body"`
+}
+
+// wireButton is a tap on a template's quick-reply button.
+type wireButton struct {
+	Payload string `json:"payload"`
+	Text    string `json:"text"`
+}
+
+// wireInteractive is a reply to an interactive message we sent: Type is "button_reply" or "list_reply"
+// (or types we do not act on, such as "nfm_reply" for Flows).
+type wireInteractive struct {
+	Type        string     `json:"type"`
+	ButtonReply *wireReply `json:"button_reply"`
+	ListReply   *wireReply `json:"list_reply"`
+}
+
+type wireReply struct {
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Description string `json:"description"` // list rows only
+}
+
+type wireStatus struct {
+	ID           string      `json:"id"` // wamid of our message
+	Status       string      `json:"status"`
+	Timestamp    unixTime    `json:"timestamp"`
+	RecipientID  string      `json:"recipient_id"`
+	CallbackData string      `json:"biz_opaque_callback_data"`
+	Errors       []wireError `json:"errors"`
+}
+
+type wireUserPreference struct {
+	WaID      string   `json:"wa_id"`
+	Detail    string   `json:"detail"`
+	Category  string   `json:"category"`
+	Value     string   `json:"value"`
+	Timestamp unixTime `json:"timestamp"` // a JSON number here, unlike messages and statuses
+}
+
+type wireError struct {
+	Code      int    `json:"code"`
+	Title     string `json:"title"`
+	Message   string `json:"message"`
+	ErrorData struct {
+		Details string `json:"details"`
+	} `json:"error_data"`
+	Href string `json:"href"`
+}
