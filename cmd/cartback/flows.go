@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/cartback/cartback/config"
+	"github.com/cartback/cartback/starter"
+)
+
+// runStart starts a cart's flow from a JSON file, exactly as POST /v1/carts would.
+func runStart(ctx context.Context, e env, log *logrus.Logger, args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("%w: start takes one cart file", errUsage)
+	}
+	cfg, err := loadConfig(e, config.Config.RequireStarter)
+	if err != nil {
+		return err
+	}
+	body, err := readInput(e, args[0])
+	if err != nil {
+		return err
+	}
+	cart, err := starter.DecodeCart(body)
+	if err != nil {
+		return err
+	}
+	// A bad cart is refused before connecting: it needs no Temporal to be wrong. Start checks it again.
+	if _, err := starter.Normalize(cart, time.Now()); err != nil {
+		return err
+	}
+	return withStarter(ctx, e, log, cfg, func(st *starter.Starter) error {
+		started, err := st.Start(ctx, cart)
+		if err != nil {
+			return err
+		}
+		status := "started"
+		switch {
+		case started.Existing && started.Changed:
+			status = "already_exists (changed: the flow goes on with the cart as first posted)"
+		case started.Existing:
+			status = "already_exists"
+		}
+		return printJSON(e, map[string]any{"cart_id": started.CartID, "workflow_id": started.WorkflowID, "run_id": started.RunID, "status": status})
+	})
+}
+
+// runState prints a cart's flow.
+func runState(ctx context.Context, e env, log *logrus.Logger, args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("%w: state takes one cart id", errUsage)
+	}
+	cfg, err := loadConfig(e, config.Config.RequireStarter)
+	if err != nil {
+		return err
+	}
+	return withStarter(ctx, e, log, cfg, func(st *starter.Starter) error {
+		s, err := st.State(ctx, args[0])
+		if errors.Is(err, starter.ErrNotFound) {
+			return fmt.Errorf("no flow for cart %q", args[0])
+		}
+		if err != nil {
+			return err
+		}
+		return printJSON(e, s)
+	})
+}
+
+// withStarter connects to Temporal for one call.
+func withStarter(ctx context.Context, e env, log *logrus.Logger, cfg config.Config, call func(*starter.Starter) error) error {
+	c, _, err := temporalClient(ctx, e, log, false)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	st, err := newStarter(c, cfg)
+	if err != nil {
+		return err
+	}
+	return call(st)
+}
+
+func readInput(e env, name string) ([]byte, error) {
+	if name == "-" {
+		return io.ReadAll(e.stdin)
+	}
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("reading the cart: %w", err)
+	}
+	return b, nil
+}
+
+func printJSON(e env, v any) error {
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

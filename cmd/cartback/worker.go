@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/cartback/cartback/activities"
+	"github.com/cartback/cartback/config"
+	"github.com/cartback/cartback/events"
+	"github.com/cartback/cartback/whatsapp"
+	"github.com/cartback/cartback/worker"
+)
+
+// runWorker runs the flows and their sends until ctx ends.
+func runWorker(ctx context.Context, e env, log *logrus.Logger, args []string) error {
+	if len(args) != 0 {
+		return fmt.Errorf("%w: worker takes no arguments", errUsage)
+	}
+	cfg, err := loadConfig(e, config.Config.RequireWorker)
+	if err != nil {
+		return err
+	}
+	wa, err := whatsapp.NewClient(whatsapp.Config{
+		BaseURL: cfg.WhatsApp.BaseURL, Version: cfg.WhatsApp.Version,
+		PhoneNumberID: cfg.WhatsApp.PhoneNumberID, Token: cfg.WhatsApp.Token,
+	})
+	if err != nil {
+		return fmt.Errorf("WhatsApp settings (WHATSAPP_*): %w", err)
+	}
+	a := &activities.Activities{WhatsApp: wa, TemplateName: cfg.WhatsApp.TemplateName, TemplateLanguage: cfg.WhatsApp.TemplateLanguage}
+	if cfg.Events.URL != "" {
+		a.Reporter = &events.Reporter{URL: cfg.Events.URL, Secret: []byte(cfg.Events.Secret)}
+	} else {
+		log.Warn("CARTBACK_EVENTS_URL is not set: flows' outcomes are only logged")
+	}
+	c, namespace, err := temporalClient(ctx, e, log, false)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := worker.EnsureSearchAttributes(ctx, c, namespace); err != nil {
+		return err
+	}
+	w := worker.New(c, a, cfg.SendsPerSecond)
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("starting the worker: %w", err)
+	}
+	log.Info("worker started")
+	<-ctx.Done()
+	log.Info("stopping the worker")
+	w.Stop()
+	return nil
+}

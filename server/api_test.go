@@ -1,0 +1,167 @@
+package server
+
+import (
+	"bytes"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// These tests need no Temporal: every answer here is decided before any call to it, or is the
+// answer to Temporal being unreachable.
+
+func TestAPIRequiresTheKey(t *testing.T) {
+	t.Parallel()
+	s := unreachableServer(t)
+	routes := []struct{ method, target string }{
+		{http.MethodPost, "/v1/carts"},
+		{http.MethodGet, "/v1/carts/c1"},
+		{http.MethodDelete, "/v1/carts/c1"},
+		{http.MethodPost, "/v1/carts/c1/purchase"},
+	}
+	headers := map[string]string{
+		"none":         "",
+		"wrong key":    "Bearer nope",
+		"longer key":   "Bearer " + testAPIKey + "x",
+		"wrong scheme": "Basic " + testAPIKey,
+		"no key":       "Bearer",
+	}
+	for _, r := range routes {
+		for name, h := range headers {
+			hdr := http.Header{}
+			if h != "" {
+				hdr.Set("Authorization", h)
+			}
+			a := do(t, s, r.method, r.target, cartJSON(t, "c1", "+16505551234", nil), hdr)
+			if a.status != http.StatusUnauthorized || a.apiErr(t).Code != "unauthorized" {
+				t.Errorf("%s %s with %s: %d %s, want 401", r.method, r.target, name, a.status, a.body)
+			}
+		}
+	}
+}
+
+func TestAnEmptyAPIKeyLetsNothingThrough(t *testing.T) {
+	t.Parallel()
+	s, err := New(unreachableServer(t).starter, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := do(t, s, http.MethodGet, "/v1/carts/c1", nil, http.Header{"Authorization": {"Bearer "}})
+	if a.status != http.StatusUnauthorized {
+		t.Errorf("empty key: %d, want 401", a.status)
+	}
+}
+
+func TestStartRefusesBodiesThatAreNotCarts(t *testing.T) {
+	t.Parallel()
+	s := unreachableServer(t)
+	for name, body := range map[string]string{
+		"not json":      `{"cart_id": `,
+		"unknown field": `{"cart_id": "c1", "phone_number": "+16505551234"}`,
+		"wrong type":    `{"cart_id": "c1", "items": [{"quantity": "two"}]}`,
+		"float price":   `{"cart_id": "c1", "total": 1e2}`,
+		"empty":         ``,
+	} {
+		a := api(t, s, http.MethodPost, "/v1/carts", []byte(body))
+		if a.status != http.StatusBadRequest || a.apiErr(t).Code != "invalid_json" {
+			t.Errorf("%s: %d %s, want 400 invalid_json", name, a.status, a.body)
+		}
+	}
+}
+
+func TestStartListsInvalidFields(t *testing.T) {
+	t.Parallel()
+	s := unreachableServer(t)
+	body := cartJSON(t, "c1", "+1 555", func(c map[string]any) {
+		c["currency"] = "XYZ"
+		c["items"] = []any{map[string]any{"name": "Shoes", "quantity": 0, "unit_price": "1.00"}}
+		delete(c["customer"].(map[string]any), "opt_in")
+	})
+	a := api(t, s, http.MethodPost, "/v1/carts", body)
+	if a.status != http.StatusUnprocessableEntity {
+		t.Fatalf("%d %s, want 422", a.status, a.body)
+	}
+	e := a.apiErr(t)
+	want := []string{"currency", "customer.opt_in", "customer.phone", "items[0].quantity"}
+	if got := slices.Sorted(maps.Keys(e.Fields)); e.Code != "invalid_cart" || !slices.Equal(got, want) {
+		t.Errorf("code %q fields %v, want invalid_cart %v", e.Code, got, want)
+	}
+	if bytes.Contains(a.body, []byte("555")) {
+		t.Errorf("the answer repeats the number: %s", a.body)
+	}
+}
+
+func TestBodiesAreCapped(t *testing.T) {
+	t.Parallel()
+	s := unreachableServer(t)
+	big := bytes.Repeat([]byte(" "), maxWebhookBody+1)
+	if a := api(t, s, http.MethodPost, "/v1/carts", big); a.status != http.StatusRequestEntityTooLarge {
+		t.Errorf("cart: %d, want 413", a.status)
+	}
+	if a := api(t, s, http.MethodPost, "/v1/carts/c1/purchase", big); a.status != http.StatusRequestEntityTooLarge {
+		t.Errorf("purchase: %d, want 413", a.status)
+	}
+	if a := signed(t, s, big, testAppSecret); a.status != http.StatusRequestEntityTooLarge {
+		t.Errorf("webhook: %d, want 413", a.status)
+	}
+}
+
+func TestPurchaseRefusesABadBody(t *testing.T) {
+	t.Parallel()
+	s := unreachableServer(t)
+	for _, body := range []string{`{"order": 1}`, `{"at": "yesterday"}`, `[`} {
+		a := api(t, s, http.MethodPost, "/v1/carts/c1/purchase", []byte(body))
+		if a.status != http.StatusBadRequest {
+			t.Errorf("%s: %d %s, want 400", body, a.status, a.body)
+		}
+	}
+}
+
+func TestCartIDsNoFlowCanHaveAreNotFound(t *testing.T) {
+	t.Parallel()
+	s := unreachableServer(t)
+	for _, target := range []string{"/v1/carts/c'1", "/v1/carts/" + strings.Repeat("x", 101)} {
+		if a := api(t, s, http.MethodGet, target, nil); a.status != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", target, a.status)
+		}
+	}
+}
+
+func TestTemporalUnreachableIs503(t *testing.T) {
+	t.Parallel()
+	s := unreachableServer(t)
+	checks := map[string]answer{
+		"start":    api(t, s, http.MethodPost, "/v1/carts", cartJSON(t, "c1", "+16505551234", nil)),
+		"state":    api(t, s, http.MethodGet, "/v1/carts/c1", nil),
+		"purchase": api(t, s, http.MethodPost, "/v1/carts/c1/purchase", nil),
+		"cancel":   api(t, s, http.MethodDelete, "/v1/carts/c1", nil),
+		"readyz":   do(t, s, http.MethodGet, "/readyz", nil, nil),
+		"webhook": signed(t, s, payload(t, change(testPhoneNumberID, messages(textMessage("16505551234", "wamid.1", "1")))),
+			testAppSecret),
+	}
+	for name, a := range checks {
+		if a.status != http.StatusServiceUnavailable || a.apiErr(t).Code != "unavailable" {
+			t.Errorf("%s: %d %s, want 503", name, a.status, a.body)
+		}
+	}
+}
+
+func TestHealthz(t *testing.T) {
+	t.Parallel()
+	if a := do(t, unreachableServer(t), http.MethodGet, "/healthz", nil, nil); a.status != http.StatusOK {
+		t.Errorf("healthz: %d, want 200 without Temporal", a.status)
+	}
+}
+
+func TestUnknownRoutes(t *testing.T) {
+	t.Parallel()
+	s := unreachableServer(t)
+	if a := do(t, s, http.MethodGet, "/nope", nil, nil); a.status != http.StatusNotFound || a.apiErr(t).Code != "no_route" {
+		t.Errorf("unknown path: %d %s", a.status, a.body)
+	}
+	if a := do(t, s, http.MethodPut, "/healthz", nil, nil); a.status != http.StatusMethodNotAllowed {
+		t.Errorf("wrong method: %d %s", a.status, a.body)
+	}
+}

@@ -1,0 +1,137 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/cartback/cartback/starter"
+	"github.com/cartback/cartback/workflows"
+)
+
+// Statuses in the answers of the storefront API.
+const (
+	statusStarted         = "started"
+	statusAlreadyExists   = "already_exists"
+	statusPurchaseSent    = "purchase_signalled"
+	statusCancelRequested = "cancel_requested"
+	statusAlreadyEnded    = "already_ended"
+)
+
+// cartAnswer is the answer of the calls that start or change a flow.
+type cartAnswer struct {
+	starter.Run
+	Status  string `json:"status"`
+	Changed bool   `json:"changed,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+// startCart is POST /v1/carts: 202 started, 200 the same cart's flow already exists, 409 the
+// customer's flow for another cart runs, 400 not a cart, 422 invalid values, 413 too big.
+func (s *Server) startCart(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCartBody))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cart, err := starter.DecodeCart(body)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ctx, cancel := s.callContext(r)
+	defer cancel()
+	started, err := s.starter.Start(ctx, cart)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !started.Existing {
+		writeJSON(w, http.StatusAccepted, cartAnswer{Run: started.Run, Status: statusStarted})
+		return
+	}
+	a := cartAnswer{Run: started.Run, Status: statusAlreadyExists, Changed: started.Changed,
+		Message: "this cart already has a flow; nothing was started"}
+	if started.Changed {
+		a.Message = "this cart already has a flow; it goes on with the cart as first posted, not with these changes"
+	}
+	writeJSON(w, http.StatusOK, a)
+}
+
+// cartState is GET /v1/carts/{cart_id}: 200 the flow's state (also after it ended), 404.
+func (s *Server) cartState(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := s.callContext(r)
+	defer cancel()
+	st, err := s.starter.State(ctx, mux.Vars(r)["cart_id"])
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// purchaseCart is POST /v1/carts/{cart_id}/purchase: 202 the flow ends with "purchased", 200 it had
+// already ended (nothing changed), 404. The body is optional: {"order_id", "at"}.
+func (s *Server) purchaseCart(w http.ResponseWriter, r *http.Request) {
+	p, err := decodePurchase(http.MaxBytesReader(w, r.Body, maxCartBody))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ctx, cancel := s.callContext(r)
+	defer cancel()
+	d, err := s.starter.Purchase(ctx, mux.Vars(r)["cart_id"], p)
+	s.delivered(w, r, d, err, statusPurchaseSent)
+}
+
+// cancelCart is DELETE /v1/carts/{cart_id}: 202 the flow is being cancelled (it ends with
+// "cancelled" and reports it), 200 it had already ended, 404.
+func (s *Server) cancelCart(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := s.callContext(r)
+	defer cancel()
+	d, err := s.starter.Cancel(ctx, mux.Vars(r)["cart_id"])
+	s.delivered(w, r, d, err, statusCancelRequested)
+}
+
+// delivered answers a purchase or a cancellation.
+func (s *Server) delivered(w http.ResponseWriter, r *http.Request, d starter.Delivered, err error, status string) {
+	switch {
+	case err != nil:
+		s.fail(w, r, err)
+	case d.Ended:
+		writeJSON(w, http.StatusOK, cartAnswer{Run: d.Run, Status: statusAlreadyEnded, Message: "the flow had already ended; nothing changed"})
+	default:
+		writeJSON(w, http.StatusAccepted, cartAnswer{Run: d.Run, Status: status})
+	}
+}
+
+// purchaseBody is the optional body of a purchase.
+type purchaseBody struct {
+	OrderID string    `json:"order_id"`
+	At      time.Time `json:"at"`
+}
+
+func decodePurchase(r io.Reader) (workflows.Purchase, error) {
+	body, err := io.ReadAll(r)
+	if err != nil || len(bytes.TrimSpace(body)) == 0 {
+		return workflows.Purchase{}, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	var p purchaseBody
+	if err := dec.Decode(&p); err != nil || dec.More() {
+		return workflows.Purchase{}, errors.Join(errBadPurchase, err)
+	}
+	return workflows.Purchase{OrderID: p.OrderID, At: p.At}, nil
+}
+
+// callContext bounds the Temporal calls of one request.
+func (s *Server) callContext(r *http.Request) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(r.Context(), s.opts.CallTimeout)
+}

@@ -1,0 +1,85 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/cartback/cartback/starter"
+	"github.com/cartback/cartback/whatsapp/webhook"
+)
+
+// apiError is the body of every error answer: {"error": {"code", "message", "fields", "cart_id"}}.
+type apiError struct {
+	status  int
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`  // 422: the bad fields by JSON path
+	CartID  string            `json:"cart_id,omitempty"` // 409: the cart whose flow is running
+}
+
+func (e *apiError) Error() string { return e.Message }
+
+// Errors the handlers raise themselves.
+var (
+	errUnauthorized   = &apiError{status: http.StatusUnauthorized, Code: "unauthorized", Message: "a valid Authorization: Bearer <api key> header is required"}
+	errBadPurchase    = &apiError{status: http.StatusBadRequest, Code: "invalid_json", Message: "the body must be empty or {\"order_id\": string, \"at\": RFC 3339 time}"}
+	errBadWebhookBody = &apiError{status: http.StatusBadRequest, Code: "invalid_payload", Message: "not a WhatsApp webhook payload"}
+)
+
+// statusOf is the one mapping from errors to answers.
+func statusOf(err error) *apiError {
+	var (
+		api     *apiError
+		decode  *starter.DecodeError
+		invalid *starter.ValidationError
+		busy    *starter.BusyError
+		tooBig  *http.MaxBytesError
+	)
+	switch {
+	case errors.As(err, &api):
+		return api
+	case errors.As(err, &tooBig):
+		return &apiError{status: http.StatusRequestEntityTooLarge, Code: "body_too_large", Message: err.Error()}
+	case errors.As(err, &decode):
+		return &apiError{status: http.StatusBadRequest, Code: "invalid_json", Message: decode.Error()}
+	case errors.As(err, &invalid):
+		return &apiError{status: http.StatusUnprocessableEntity, Code: "invalid_cart", Message: "some fields are invalid", Fields: invalid.Fields}
+	case errors.As(err, &busy):
+		return &apiError{status: http.StatusConflict, Code: "customer_busy", Message: busy.Error() + ": one conversation per customer at a time", CartID: busy.CartID}
+	case errors.Is(err, starter.ErrNotFound):
+		return &apiError{status: http.StatusNotFound, Code: "not_found", Message: "no flow for this cart"}
+	case errors.Is(err, webhook.ErrMissingSignature), errors.Is(err, webhook.ErrMalformedSignature), errors.Is(err, webhook.ErrBadSignature):
+		return &apiError{status: http.StatusUnauthorized, Code: "bad_signature", Message: "X-Hub-Signature-256 is missing or does not match the body"}
+	case errors.Is(err, webhook.ErrMalformedPayload):
+		return errBadWebhookBody
+	case errors.Is(err, starter.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		return &apiError{status: http.StatusServiceUnavailable, Code: "unavailable", Message: "Temporal is unavailable; retry later"}
+	}
+	return &apiError{status: http.StatusInternalServerError, Code: "internal", Message: "internal error"}
+}
+
+// fail answers err, logging it when it is ours (5xx): 4xx are the caller's and would only let
+// callers fill our logs. Errors never hold a phone number or a name (the starter's errors do not).
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	e := statusOf(err)
+	if e.status >= 500 {
+		s.log.WithFields(logrus.Fields{"method": r.Method, "route": routeOf(r), "status": e.status}).WithError(err).Error("request failed")
+	}
+	writeError(w, e)
+}
+
+func writeError(w http.ResponseWriter, e *apiError) {
+	writeJSON(w, e.status, struct {
+		Error *apiError `json:"error"`
+	}{e})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v) // the client went away: nothing to do
+}

@@ -1,0 +1,80 @@
+package starter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"go.temporal.io/api/serviceerror"
+)
+
+// ErrNotFound means there is no flow for the cart, or no active flow for the customer.
+var ErrNotFound = errors.New("no such flow")
+
+// ErrUnavailable wraps every failure to reach Temporal, so that callers can ask the caller's caller
+// to retry (the HTTP server answers 503, which Meta retries).
+var ErrUnavailable = errors.New("temporal is unavailable")
+
+// ValidationError lists the fields of a cart whose values are wrong, by JSON path
+// ("customer.phone", "items[2].quantity"), each with what is expected.
+type ValidationError struct {
+	Fields map[string]string
+}
+
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	b.WriteString("invalid cart:")
+	for _, f := range slices.Sorted(maps.Keys(e.Fields)) {
+		fmt.Fprintf(&b, " %s %s;", f, e.Fields[f])
+	}
+	return strings.TrimSuffix(b.String(), ";")
+}
+
+// add records the first problem of a field; later ones would only repeat it.
+func (e *ValidationError) add(field, why string) {
+	if e.Fields == nil {
+		e.Fields = map[string]string{}
+	}
+	if _, seen := e.Fields[field]; !seen {
+		e.Fields[field] = why
+	}
+}
+
+// BusyError refuses a cart because the customer's flow for another cart is still running: one
+// conversation per customer at a time.
+type BusyError struct {
+	CartID     string // the cart whose flow is running
+	WorkflowID string
+	RunID      string
+}
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("the customer's flow for cart %q is still running", e.CartID)
+}
+
+// temporalError classifies a Temporal client error: unreachable or overloaded becomes
+// ErrUnavailable (still wrapping the cause), anything else is returned as is.
+func temporalError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var (
+		unavailable *serviceerror.Unavailable
+		deadline    *serviceerror.DeadlineExceeded
+		exhausted   *serviceerror.ResourceExhausted
+	)
+	if errors.As(err, &unavailable) || errors.As(err, &deadline) || errors.As(err, &exhausted) ||
+		errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return err
+}
+
+// isNotFound reports Temporal's answer for an unknown or already closed workflow.
+func isNotFound(err error) bool {
+	var nf *serviceerror.NotFound
+	return errors.As(err, &nf)
+}

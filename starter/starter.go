@@ -1,0 +1,181 @@
+package starter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/cartback/cartback/workflows"
+)
+
+// Starter starts and drives cart recovery flows. It is safe for concurrent use.
+type Starter struct {
+	c        client.Client
+	idKey    []byte
+	settings workflows.Settings
+	now      func() time.Time
+	dc       converter.DataConverter
+	recent   *recentRuns
+}
+
+// Options configure a Starter.
+type Options struct {
+	// IDKey keys the workflow ID HMAC (CARTBACK_ID_KEY); required.
+	IDKey []byte
+	// Settings are copied into every flow started (reply window, coupon code).
+	Settings workflows.Settings
+	// Now is the clock for validation; nil means time.Now.
+	Now func() time.Time
+	// DataConverter must be the client's, to read runs' inputs and memos; nil means the default.
+	DataConverter converter.DataConverter
+}
+
+// New returns a Starter over c.
+func New(c client.Client, o Options) (*Starter, error) {
+	if len(o.IDKey) == 0 {
+		return nil, errors.New("starter: the workflow ID key is required")
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.DataConverter == nil {
+		o.DataConverter = converter.GetDefaultDataConverter()
+	}
+	return &Starter{
+		c: c, idKey: o.IDKey, settings: o.Settings, now: o.Now, dc: o.DataConverter,
+		recent: newRecentRuns(recentRunsSize),
+	}, nil
+}
+
+// CustomerKey is how logs name the customer of a number (E.164 or wa_id): never the number itself.
+func (s *Starter) CustomerKey(number string) string { return workflows.CustomerKey(s.idKey, number) }
+
+// Ready reports whether Temporal answers.
+func (s *Starter) Ready(ctx context.Context) error {
+	_, err := s.c.CheckHealth(ctx, &client.CheckHealthRequest{})
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// Validate decodes nothing and starts nothing: it normalises c into the input its flow would get.
+func (s *Starter) Validate(c Cart) (workflows.Input, error) {
+	in, err := Normalize(c, s.now())
+	in.Settings = s.settings
+	return in, err
+}
+
+// Run identifies one flow: one run of the customer's workflow.
+type Run struct {
+	CartID     string `json:"cart_id"`
+	WorkflowID string `json:"workflow_id"`
+	RunID      string `json:"run_id"`
+}
+
+// Started is the answer to Start.
+type Started struct {
+	Run
+	// Existing is true when the cart already had a flow: nothing was started.
+	Existing bool `json:"-"`
+	// Changed is true when Existing and the cart posted differs from the one the flow has: the
+	// flow goes on with what it was started with.
+	Changed bool `json:"-"`
+}
+
+// Start validates the cart and starts its flow. A cart that already has a flow (running or ended)
+// gets that flow back with Existing set, so reposting is safe; a customer whose flow for another
+// cart still runs gets a *BusyError. Errors: *ValidationError, *BusyError, ErrUnavailable.
+func (s *Starter) Start(ctx context.Context, c Cart) (Started, error) {
+	in, err := s.Validate(c)
+	if err != nil {
+		return Started{}, err
+	}
+	// A flow that ended is found through visibility only: the ID reuse policy would start it again.
+	prev, err := s.find(ctx, in.Cart.ID)
+	switch {
+	case err == nil:
+		return s.existing(ctx, prev.Run, in)
+	case !errors.Is(err, ErrNotFound):
+		return Started{}, err
+	}
+
+	id := workflows.WorkflowID(s.idKey, in.Customer.Phone)
+	opts := client.StartWorkflowOptions{
+		ID:        id,
+		TaskQueue: workflows.TaskQueue,
+		// One conversation per customer: Temporal refuses a second run while one is open, and
+		// allows the next cart once it closed.
+		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		TypedSearchAttributes:                    temporal.NewSearchAttributes(workflows.CartIDAttribute.ValueSet(in.Cart.ID)),
+		Memo:                                     map[string]any{workflows.MemoCartID: in.Cart.ID},
+	}
+	run, err := s.c.ExecuteWorkflow(ctx, opts, workflows.WorkflowName, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		// Visibility lags behind starts: the open run is read from its workflow ID directly.
+		return s.existing(ctx, Run{WorkflowID: id, RunID: started.RunId}, in)
+	}
+	if err != nil {
+		return Started{}, temporalError(err)
+	}
+	r := Run{CartID: in.Cart.ID, WorkflowID: id, RunID: run.GetRunID()}
+	s.recent.add(r)
+	return Started{Run: r}, nil
+}
+
+// existing answers Start for a cart whose customer already has run r: the same cart (Existing,
+// Changed if the repost differs), or another cart still running (*BusyError).
+func (s *Starter) existing(ctx context.Context, r Run, in workflows.Input) (Started, error) {
+	had, err := s.input(ctx, r)
+	if err != nil {
+		return Started{}, err
+	}
+	r.CartID = had.Cart.ID
+	if had.Cart.ID != in.Cart.ID {
+		return Started{}, &BusyError{CartID: had.Cart.ID, WorkflowID: r.WorkflowID, RunID: r.RunID}
+	}
+	s.recent.add(r)
+	changed := !reflect.DeepEqual(had.Cart, in.Cart) || !sameCustomer(had.Customer, in.Customer)
+	return Started{Run: r, Existing: true, Changed: changed}, nil
+}
+
+// sameCustomer compares what the storefront sent, not the clock's representation of the opt-in.
+func sameCustomer(a, b workflows.Customer) bool {
+	return a.Phone == b.Phone && a.Name == b.Name && a.Locale == b.Locale &&
+		a.OptIn.Source == b.OptIn.Source && a.OptIn.At.Equal(b.OptIn.At)
+}
+
+// input reads the input a run was started with, from the first event of its history.
+func (s *Starter) input(ctx context.Context, r Run) (workflows.Input, error) {
+	it := s.c.GetWorkflowHistory(ctx, r.WorkflowID, r.RunID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	if !it.HasNext() {
+		return workflows.Input{}, fmt.Errorf("%w: run %s has no history", ErrNotFound, r.RunID)
+	}
+	ev, err := it.Next()
+	if err != nil {
+		if isNotFound(err) {
+			return workflows.Input{}, fmt.Errorf("%w: %v", ErrNotFound, err)
+		}
+		return workflows.Input{}, temporalError(err)
+	}
+	attrs := ev.GetWorkflowExecutionStartedEventAttributes()
+	if attrs == nil {
+		return workflows.Input{}, fmt.Errorf("run %s: first event is %s", r.RunID, ev.GetEventType())
+	}
+	var in workflows.Input
+	if err := s.dc.FromPayloads(attrs.GetInput(), &in); err != nil {
+		return workflows.Input{}, fmt.Errorf("run %s: decoding its input: %w", r.RunID, err)
+	}
+	return in, nil
+}
