@@ -1,5 +1,9 @@
 // Package config loads cartback's settings from the environment, once, into a struct that is
-// validated before anything starts. The README's configuration table documents every variable.
+// validated before anything starts.
+//
+// One table, [Variables], names every variable cartback reads: Load parses through it, the Require
+// methods derive from it what a command cannot run without, and the tests check the README's
+// configuration table, the Dockerfile and docker-compose.yml against it.
 package config
 
 import (
@@ -12,6 +16,15 @@ import (
 	"time"
 )
 
+// The commands that read settings: the values of Variable.RequiredBy and Variable.ReadBy.
+const (
+	CommandWorker = "worker"
+	CommandServer = "server"
+	CommandStart  = "start"
+	CommandState  = "state"
+	CommandDev    = "dev"
+)
+
 // Defaults.
 const (
 	DefaultGraphBaseURL     = "https://graph.facebook.com"
@@ -22,7 +35,14 @@ const (
 	DefaultCouponCode       = "SAVE10"
 	DefaultSendsPerSecond   = 60 // Meta allows 80 messages/s per number, inbound traffic included
 	DefaultHTTPAddr         = "127.0.0.1:8080"
-	minIDKeyLength          = 16
+	DefaultDataDir          = "./.cartback"
+	DefaultRetention        = 30 * 24 * time.Hour
+	DefaultTemporalPort     = 7233
+	DefaultUIPort           = 8233
+
+	// MinRetention is the shortest namespace retention Temporal accepts.
+	MinRetention   = 24 * time.Hour
+	minIDKeyLength = 16
 )
 
 // Config is every cartback setting but the Temporal client's, which the SDK's envconfig loads.
@@ -30,6 +50,7 @@ type Config struct {
 	WhatsApp WhatsApp
 	Flow     Flow
 	Events   Events
+	Dev      Dev
 
 	// IDKey keys the HMAC that turns a phone number into a workflow ID (CARTBACK_ID_KEY). It must
 	// never change for a deployment: replies would stop reaching the flows already running.
@@ -67,75 +88,224 @@ type Events struct {
 	Secret string // CARTBACK_EVENTS_SECRET
 }
 
+// Dev is what `cartback dev` alone reads: its embedded Temporal server and Web UI.
+type Dev struct {
+	DataDir      string        // CARTBACK_DATA_DIR: the SQLite file and the generated keys
+	Retention    time.Duration // CARTBACK_RETENTION: the namespace's retention, at least MinRetention
+	TemporalPort int           // CARTBACK_TEMPORAL_PORT: the embedded frontend's port
+	UIPort       int           // CARTBACK_UI_PORT: the Web UI's port
+}
+
+// Variable is one environment variable cartback reads.
+type Variable struct {
+	Name string
+	// Default is the value used when the variable is unset or blank, as it would be written in the
+	// environment; empty when there is none.
+	Default     string
+	Description string
+	// RequiredBy lists the commands that refuse to start without the variable.
+	RequiredBy []string
+	// Secret marks a credential: pass it from a secret store or an untracked .env file, never log it.
+	Secret bool
+	// ReadBy lists the commands the variable changes anything for.
+	ReadBy []string
+}
+
+// Variables returns every variable cartback reads, in the README's order: the Temporal client's
+// (read by the SDK's envconfig, documented here and not parsed by Load), then cartback's own.
+func Variables() []Variable {
+	vs := make([]Variable, len(settings))
+	for i, s := range settings {
+		vs[i] = s.Variable
+		vs[i].RequiredBy = slices.Clone(s.RequiredBy)
+		vs[i].ReadBy = slices.Clone(s.ReadBy)
+	}
+	return vs
+}
+
+// setting is a row of the table with what Load needs to parse it.
+type setting struct {
+	Variable
+	// field is the Config field Load fills: a *string, *[]byte, *time.Duration (a positive Go
+	// duration), *float64 (a positive number) or *int (a TCP port). nil for the Temporal client's
+	// variables, which the SDK's envconfig reads.
+	field func(*Config) any
+	// url requires an http(s) URL (a *string field); trailing slashes are dropped.
+	url bool
+	// minDuration and minLength bound a *time.Duration and a *[]byte.
+	minDuration time.Duration
+	minLength   int
+	// requiredWith names the variable whose being set makes this one required.
+	requiredWith string
+}
+
+var (
+	everyCommand  = []string{CommandWorker, CommandServer, CommandStart, CommandState, CommandDev}
+	workerAndDev  = []string{CommandWorker, CommandDev}
+	serverAndDev  = []string{CommandServer, CommandDev}
+	startsFlows   = []string{CommandServer, CommandStart, CommandDev}
+	devOnly       = []string{CommandDev}
+	workerOnly    = []string{CommandWorker}
+	serverOnly    = []string{CommandServer}
+	workerServer  = []string{CommandWorker, CommandServer}
+	idKeyCommands = []string{CommandServer, CommandStart, CommandState}
+)
+
+// settings is the table. Its order is the README's.
+var settings = []setting{
+	// The Temporal client: the SDK's envconfig reads these (go.temporal.io/sdk/contrib/envconfig).
+	{Variable: Variable{Name: "TEMPORAL_ADDRESS", Default: "localhost:7233", ReadBy: everyCommand,
+		Description: "the Temporal frontend, `host:port`; `dev` starts its own Temporal unless this is set"}},
+	{Variable: Variable{Name: "TEMPORAL_NAMESPACE", Default: "default", ReadBy: everyCommand,
+		Description: "the Temporal namespace"}},
+	{Variable: Variable{Name: "TEMPORAL_API_KEY", Secret: true, ReadBy: everyCommand,
+		Description: "API key (Temporal Cloud); turns TLS on"}},
+	{Variable: Variable{Name: "TEMPORAL_TLS", ReadBy: everyCommand,
+		Description: "`true` turns TLS on with the system's roots, `false` off; any other `TEMPORAL_TLS_*` turns it on"}},
+	{Variable: Variable{Name: "TEMPORAL_TLS_CLIENT_CERT_PATH", ReadBy: everyCommand,
+		Description: "mTLS client certificate, a PEM file (Temporal Cloud's certificate auth, secured clusters)"}},
+	{Variable: Variable{Name: "TEMPORAL_TLS_CLIENT_CERT_DATA", ReadBy: everyCommand,
+		Description: "the same certificate as PEM text, instead of a file"}},
+	{Variable: Variable{Name: "TEMPORAL_TLS_CLIENT_KEY_PATH", ReadBy: everyCommand,
+		Description: "the client certificate's private key, a PEM file"}},
+	{Variable: Variable{Name: "TEMPORAL_TLS_CLIENT_KEY_DATA", Secret: true, ReadBy: everyCommand,
+		Description: "the same key as PEM text, instead of a file"}},
+	{Variable: Variable{Name: "TEMPORAL_TLS_SERVER_CA_CERT_PATH", ReadBy: everyCommand,
+		Description: "the CA that signed the frontend's certificate, a PEM file (self-hosted TLS)"}},
+	{Variable: Variable{Name: "TEMPORAL_TLS_SERVER_CA_CERT_DATA", ReadBy: everyCommand,
+		Description: "the same CA as PEM text, instead of a file"}},
+	{Variable: Variable{Name: "TEMPORAL_TLS_SERVER_NAME", ReadBy: everyCommand,
+		Description: "the name to verify the frontend's certificate against, when it is not the address's host"}},
+	{Variable: Variable{Name: "TEMPORAL_TLS_DISABLE_HOST_VERIFICATION", ReadBy: everyCommand,
+		Description: "`true` skips verifying the frontend's host name (tests only)"}},
+	{Variable: Variable{Name: "TEMPORAL_CLIENT_AUTHORITY", ReadBy: everyCommand,
+		Description: "overrides the gRPC `:authority` header (some proxies need it)"}},
+	{Variable: Variable{Name: "TEMPORAL_CONFIG_FILE", Default: "$HOME/.config/temporalio/temporal.toml", ReadBy: everyCommand,
+		Description: "a TOML file of client profiles, as the `temporal` CLI writes; the variables above override it"}},
+	{Variable: Variable{Name: "TEMPORAL_PROFILE", Default: "default", ReadBy: everyCommand,
+		Description: "the profile of that file to use"}},
+
+	// WhatsApp.
+	{Variable: Variable{Name: "WHATSAPP_TOKEN", RequiredBy: workerOnly, Secret: true, ReadBy: workerAndDev,
+		Description: "Graph API access token (a system user's); `dev` uses its sandbox when the WhatsApp credentials are unset"},
+		field: func(c *Config) any { return &c.WhatsApp.Token }},
+	{Variable: Variable{Name: "WHATSAPP_PHONE_NUMBER_ID", RequiredBy: workerServer, ReadBy: []string{CommandWorker, CommandServer, CommandDev},
+		Description: "the WhatsApp business number's id"},
+		field: func(c *Config) any { return &c.WhatsApp.PhoneNumberID }},
+	{Variable: Variable{Name: "WHATSAPP_API_BASE_URL", Default: DefaultGraphBaseURL, ReadBy: workerAndDev,
+		Description: "the Graph API; point it at any Graph-compatible endpoint"},
+		field: func(c *Config) any { return &c.WhatsApp.BaseURL }, url: true},
+	{Variable: Variable{Name: "WHATSAPP_API_VERSION", Default: DefaultGraphVersion, ReadBy: workerAndDev,
+		Description: "Graph API version"},
+		field: func(c *Config) any { return &c.WhatsApp.Version }},
+	{Variable: Variable{Name: "WHATSAPP_TEMPLATE_NAME", Default: DefaultTemplateName, ReadBy: workerAndDev,
+		Description: "the approved template"},
+		field: func(c *Config) any { return &c.WhatsApp.TemplateName }},
+	{Variable: Variable{Name: "WHATSAPP_TEMPLATE_LANGUAGE", Default: DefaultTemplateLanguage, ReadBy: workerAndDev,
+		Description: "its language"},
+		field: func(c *Config) any { return &c.WhatsApp.TemplateLanguage }},
+	{Variable: Variable{Name: "WHATSAPP_APP_SECRET", RequiredBy: serverOnly, Secret: true, ReadBy: serverAndDev,
+		Description: "verifies Meta's webhook signatures"},
+		field: func(c *Config) any { return &c.WhatsApp.AppSecret }},
+	{Variable: Variable{Name: "WHATSAPP_APP_SECRET_PREVIOUS", Secret: true, ReadBy: serverAndDev,
+		Description: "also accepted while the app secret is rotated"},
+		field: func(c *Config) any { return &c.WhatsApp.AppSecretPrevious }},
+	{Variable: Variable{Name: "WHATSAPP_VERIFY_TOKEN", RequiredBy: serverOnly, Secret: true, ReadBy: serverAndDev,
+		Description: "the webhook subscription handshake"},
+		field: func(c *Config) any { return &c.WhatsApp.VerifyToken }},
+
+	// cartback.
+	{Variable: Variable{Name: "CARTBACK_ID_KEY", RequiredBy: idKeyCommands, Secret: true,
+		ReadBy:      []string{CommandServer, CommandStart, CommandState, CommandDev},
+		Description: "keys the customer's workflow ID; at least 16 characters; never change it (`dev` generates one in its data directory)"},
+		field: func(c *Config) any { return &c.IDKey }, minLength: minIDKeyLength},
+	{Variable: Variable{Name: "CARTBACK_API_KEY", RequiredBy: serverOnly, Secret: true, ReadBy: serverAndDev,
+		Description: "the storefront's bearer token (`dev` generates one in its data directory)"},
+		field: func(c *Config) any { return &c.APIKey }},
+	{Variable: Variable{Name: "CARTBACK_HTTP_ADDR", Default: DefaultHTTPAddr, ReadBy: serverAndDev,
+		Description: "where the HTTP server listens"},
+		field: func(c *Config) any { return &c.HTTPAddr }},
+	{Variable: Variable{Name: "CARTBACK_REPLY_WINDOW", Default: durationText(DefaultReplyWindow), ReadBy: startsFlows,
+		Description: "how long a flow waits for the reply (Go duration)"},
+		field: func(c *Config) any { return &c.Flow.ReplyWindow }},
+	{Variable: Variable{Name: "CARTBACK_COUPON_CODE", Default: DefaultCouponCode, ReadBy: startsFlows,
+		Description: "the code a negative reply gets"},
+		field: func(c *Config) any { return &c.Flow.CouponCode }},
+	{Variable: Variable{Name: "CARTBACK_SENDS_PER_SECOND", Default: strconv.Itoa(DefaultSendsPerSecond), ReadBy: workerAndDev,
+		Description: "cap on Graph API sends for the whole deployment (Meta allows 80/s per number, inbound included)"},
+		field: func(c *Config) any { return &c.SendsPerSecond }},
+	{Variable: Variable{Name: "CARTBACK_EVENTS_URL", ReadBy: workerAndDev,
+		Description: "where outcome events are POSTed; unset, outcomes are only logged"},
+		field: func(c *Config) any { return &c.Events.URL }, url: true},
+	{Variable: Variable{Name: "CARTBACK_EVENTS_SECRET", Secret: true, ReadBy: workerAndDev,
+		Description: "signs outcome events"},
+		field: func(c *Config) any { return &c.Events.Secret }, requiredWith: "CARTBACK_EVENTS_URL"},
+
+	// cartback dev.
+	{Variable: Variable{Name: "CARTBACK_DATA_DIR", Default: DefaultDataDir, ReadBy: devOnly,
+		Description: "where `dev` keeps its Temporal's SQLite file and its generated keys"},
+		field: func(c *Config) any { return &c.Dev.DataDir }},
+	{Variable: Variable{Name: "CARTBACK_RETENTION", Default: durationText(DefaultRetention), ReadBy: devOnly,
+		Description: "how long a finished flow stays readable: the namespace's retention, at least 24h (Go duration); set by `dev` at every start and by docker-compose's setup"},
+		field: func(c *Config) any { return &c.Dev.Retention }, minDuration: MinRetention},
+	{Variable: Variable{Name: "CARTBACK_TEMPORAL_PORT", Default: strconv.Itoa(DefaultTemporalPort), ReadBy: devOnly,
+		Description: "the port of `dev`'s Temporal frontend"},
+		field: func(c *Config) any { return &c.Dev.TemporalPort }},
+	{Variable: Variable{Name: "CARTBACK_UI_PORT", Default: strconv.Itoa(DefaultUIPort), ReadBy: devOnly,
+		Description: "the port of `dev`'s Temporal Web UI"},
+		field: func(c *Config) any { return &c.Dev.UIPort }},
+}
+
+// byName indexes settings; init checks the table's own consistency once.
+var byName = map[string]*setting{}
+
+func init() {
+	for i := range settings {
+		s := &settings[i]
+		if byName[s.Name] != nil {
+			panic("config: " + s.Name + " is twice in the table")
+		}
+		byName[s.Name] = s
+	}
+	for _, s := range settings {
+		if s.requiredWith != "" && (byName[s.requiredWith] == nil || byName[s.requiredWith].field == nil) {
+			panic("config: " + s.Name + " is required with " + s.requiredWith + ", which Load does not read")
+		}
+	}
+}
+
 // Load reads the settings through lookup (os.LookupEnv in main). It checks the form of every value
 // that is set and reports all the problems at once, each naming its variable. Whether a setting is
-// required depends on the part that runs: see RequireWorker and RequireServer.
+// required depends on the command that runs: see Require.
 func Load(lookup func(string) (string, bool)) (Config, error) {
-	e := &reader{lookup: lookup}
-	c := Config{
-		WhatsApp: WhatsApp{
-			BaseURL:           e.url("WHATSAPP_API_BASE_URL", DefaultGraphBaseURL),
-			Version:           e.str("WHATSAPP_API_VERSION", DefaultGraphVersion),
-			PhoneNumberID:     e.str("WHATSAPP_PHONE_NUMBER_ID", ""),
-			Token:             e.str("WHATSAPP_TOKEN", ""),
-			TemplateName:      e.str("WHATSAPP_TEMPLATE_NAME", DefaultTemplateName),
-			TemplateLanguage:  e.str("WHATSAPP_TEMPLATE_LANGUAGE", DefaultTemplateLanguage),
-			AppSecret:         e.str("WHATSAPP_APP_SECRET", ""),
-			AppSecretPrevious: e.str("WHATSAPP_APP_SECRET_PREVIOUS", ""),
-			VerifyToken:       e.str("WHATSAPP_VERIFY_TOKEN", ""),
-		},
-		Flow: Flow{
-			ReplyWindow: e.duration("CARTBACK_REPLY_WINDOW", DefaultReplyWindow),
-			CouponCode:  e.str("CARTBACK_COUPON_CODE", DefaultCouponCode),
-		},
-		Events: Events{
-			URL:    e.url("CARTBACK_EVENTS_URL", ""),
-			Secret: e.str("CARTBACK_EVENTS_SECRET", ""),
-		},
-		IDKey:          []byte(e.str("CARTBACK_ID_KEY", "")),
-		SendsPerSecond: e.positive("CARTBACK_SENDS_PER_SECOND", DefaultSendsPerSecond),
-		HTTPAddr:       e.str("CARTBACK_HTTP_ADDR", DefaultHTTPAddr),
-		APIKey:         e.str("CARTBACK_API_KEY", ""),
+	r := &reader{lookup: lookup}
+	var c Config
+	for _, s := range settings {
+		if s.field != nil {
+			r.read(s, s.field(&c))
+		}
 	}
-	if c.Events.URL != "" && c.Events.Secret == "" {
-		e.fail("CARTBACK_EVENTS_SECRET", "is required when CARTBACK_EVENTS_URL is set: storefronts verify the signature")
+	for _, s := range settings {
+		if s.requiredWith == "" {
+			continue
+		}
+		if other := byName[s.requiredWith]; !isZero(other.field(&c)) && isZero(s.field(&c)) {
+			r.fail(s.Name, "is required when "+other.Name+" is set")
+		}
 	}
-	if len(c.IDKey) > 0 && len(c.IDKey) < minIDKeyLength {
-		e.fail("CARTBACK_ID_KEY", fmt.Sprintf("must be at least %d characters", minIDKeyLength))
-	}
-	return c, errors.Join(e.errs...)
+	return c, errors.Join(r.errs...)
 }
 
-// RequireWorker checks what the worker cannot run without: the Graph API credentials.
-func (c Config) RequireWorker() error {
-	return required(map[string]string{
-		"WHATSAPP_TOKEN":           c.WhatsApp.Token,
-		"WHATSAPP_PHONE_NUMBER_ID": c.WhatsApp.PhoneNumberID,
-	})
-}
-
-// RequireServer checks what the HTTP server cannot run without: the keys that authenticate the
-// storefront and Meta, and the workflow ID key.
-func (c Config) RequireServer() error {
-	return required(map[string]string{
-		"CARTBACK_API_KEY":         c.APIKey,
-		"CARTBACK_ID_KEY":          string(c.IDKey),
-		"WHATSAPP_APP_SECRET":      c.WhatsApp.AppSecret,
-		"WHATSAPP_VERIFY_TOKEN":    c.WhatsApp.VerifyToken,
-		"WHATSAPP_PHONE_NUMBER_ID": c.WhatsApp.PhoneNumberID,
-	})
-}
-
-// RequireStarter checks what starting a flow from the command line needs.
-func (c Config) RequireStarter() error {
-	return required(map[string]string{"CARTBACK_ID_KEY": string(c.IDKey)})
-}
-
-func required(vars map[string]string) error {
+// Require checks that every variable one of the commands requires (Variable.RequiredBy) is set,
+// and names those that are not.
+func (c Config) Require(commands ...string) error {
 	var missing []string
-	for name, v := range vars {
-		if v == "" {
-			missing = append(missing, name)
+	for _, s := range settings {
+		if s.field == nil || !slices.ContainsFunc(commands, func(cmd string) bool { return slices.Contains(s.RequiredBy, cmd) }) {
+			continue
+		}
+		if isZero(s.field(&c)) {
+			missing = append(missing, s.Name)
 		}
 	}
 	if len(missing) == 0 {
@@ -145,56 +315,108 @@ func required(vars map[string]string) error {
 	return fmt.Errorf("missing required settings: %s", strings.Join(missing, ", "))
 }
 
+// RequireWorker checks what the worker cannot run without: the Graph API credentials.
+func (c Config) RequireWorker() error { return c.Require(CommandWorker) }
+
+// RequireServer checks what the HTTP server cannot run without: the keys that authenticate the
+// storefront and Meta, and the workflow ID key.
+func (c Config) RequireServer() error { return c.Require(CommandServer) }
+
+// RequireStarter checks what starting a flow or reading one from the command line needs.
+func (c Config) RequireStarter() error { return c.Require(CommandStart, CommandState) }
+
+func isZero(field any) bool {
+	switch f := field.(type) {
+	case *string:
+		return *f == ""
+	case *[]byte:
+		return len(*f) == 0
+	case *time.Duration:
+		return *f == 0
+	case *float64:
+		return *f == 0
+	case *int:
+		return *f == 0
+	}
+	panic(fmt.Sprintf("config: unsupported field type %T", field))
+}
+
 // reader reads variables and collects every problem, so that one start reports them all.
 type reader struct {
 	lookup func(string) (string, bool)
 	errs   []error
 }
 
-func (e *reader) fail(name, why string) { e.errs = append(e.errs, fmt.Errorf("%s %s", name, why)) }
+func (r *reader) fail(name, why string) { r.errs = append(r.errs, fmt.Errorf("%s %s", name, why)) }
 
-func (e *reader) str(name, def string) string {
-	if v, ok := e.lookup(name); ok && strings.TrimSpace(v) != "" {
-		return strings.TrimSpace(v)
+// read sets field from s's variable, or from its default when the variable is unset or blank. A
+// malformed value is reported and leaves the default in place.
+func (r *reader) read(s setting, field any) {
+	raw, set := "", false
+	if v, ok := r.lookup(s.Name); ok && strings.TrimSpace(v) != "" {
+		raw, set = strings.TrimSpace(v), true
 	}
-	return def
+	if !set {
+		raw = s.Default
+	}
+	if raw == "" {
+		return
+	}
+	if err := parse(s, raw, field); err != nil {
+		r.fail(s.Name, err.Error())
+		if set && s.Default != "" {
+			_ = parse(s, s.Default, field)
+		}
+	}
 }
 
-func (e *reader) duration(name string, def time.Duration) time.Duration {
-	raw := e.str(name, "")
-	if raw == "" {
-		return def
+func parse(s setting, raw string, field any) error {
+	switch f := field.(type) {
+	case *string:
+		if s.url {
+			u, err := url.Parse(raw)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return fmt.Errorf("must be an http(s) URL, not %q", raw)
+			}
+			raw = strings.TrimRight(raw, "/")
+		}
+		*f = raw
+	case *[]byte:
+		if len(raw) < s.minLength {
+			return fmt.Errorf("must be at least %d characters", s.minLength)
+		}
+		*f = []byte(raw)
+	case *time.Duration:
+		d, err := time.ParseDuration(raw)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("must be a positive Go duration such as 24h or 90m, not %q", raw)
+		}
+		if d < s.minDuration {
+			return fmt.Errorf("must be at least %s, not %q", durationText(s.minDuration), raw)
+		}
+		*f = d
+	case *float64:
+		n, err := strconv.ParseFloat(raw, 64)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("must be a positive number, not %q", raw)
+		}
+		*f = n
+	case *int:
+		p, err := strconv.Atoi(raw)
+		if err != nil || p < 1 || p > 65535 {
+			return fmt.Errorf("must be a TCP port, 1 to 65535, not %q", raw)
+		}
+		*f = p
+	default:
+		panic(fmt.Sprintf("config: %s has an unsupported field type %T", s.Name, field))
 	}
-	d, err := time.ParseDuration(raw)
-	if err != nil || d <= 0 {
-		e.fail(name, fmt.Sprintf("must be a positive Go duration such as 24h or 90m, not %q", raw))
-		return def
-	}
-	return d
+	return nil
 }
 
-func (e *reader) positive(name string, def float64) float64 {
-	raw := e.str(name, "")
-	if raw == "" {
-		return def
+// durationText writes whole hours as "24h" rather than time.Duration's "24h0m0s".
+func durationText(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return strconv.FormatInt(int64(d/time.Hour), 10) + "h"
 	}
-	f, err := strconv.ParseFloat(raw, 64)
-	if err != nil || f <= 0 {
-		e.fail(name, fmt.Sprintf("must be a positive number, not %q", raw))
-		return def
-	}
-	return f
-}
-
-func (e *reader) url(name, def string) string {
-	raw := e.str(name, def)
-	if raw == "" {
-		return ""
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		e.fail(name, fmt.Sprintf("must be an http(s) URL, not %q", raw))
-		return def
-	}
-	return strings.TrimRight(raw, "/")
+	return d.String()
 }

@@ -1,6 +1,8 @@
 // Command cartback runs cartback's parts, each configured from the environment (see the README's
 // table):
 //
+//	cartback dev               run everything locally: Temporal, its Web UI, worker, server, sandbox
+//	cartback reply <phone> <text>  answer as a shopper in the running dev stack's sandbox
 //	cartback worker            run the Temporal worker (the flows and their WhatsApp sends)
 //	cartback server            run the HTTP server (storefront API and WhatsApp webhook)
 //	cartback start <cart.json> start a cart's flow, as the storefront would ("-" reads stdin)
@@ -24,6 +26,10 @@ import (
 const usage = `usage: cartback <command> [arguments]
 
 commands:
+  dev                run everything locally: Temporal and its Web UI, the worker,
+                     the HTTP server and a WhatsApp sandbox
+  reply <phone> <text>
+                     answer as the shopper in the running dev stack's sandbox
   worker             run the Temporal worker (flows and WhatsApp sends)
   server             run the HTTP server (storefront API and WhatsApp webhook)
   start <cart.json>  start a cart's flow ("-" reads the cart from stdin)
@@ -75,6 +81,10 @@ func run(ctx context.Context, args []string, e env) error {
 		return runStart(ctx, e, log, rest)
 	case "state":
 		return runState(ctx, e, log, rest)
+	case "dev":
+		return runDev(ctx, e, log, rest)
+	case "reply":
+		return runReply(ctx, e, rest)
 	case "help", "-h", "--help":
 		_, err := io.WriteString(e.stdout, usage)
 		return err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+	"go.temporal.io/sdk/client"
 
 	"github.com/cartback/cartback/config"
 	"github.com/cartback/cartback/server"
@@ -31,24 +32,43 @@ func runServer(ctx context.Context, e env, log *logrus.Logger, args []string) er
 		return err
 	}
 	defer c.Close()
-	st, err := newStarter(c, cfg)
+	h, err := newHandler(cfg, c, log)
 	if err != nil {
 		return err
 	}
-	h, err := server.New(st, server.Options{
+	ln, err := listen(cfg.HTTPAddr)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, ln, h, log)
+}
+
+// newHandler builds the HTTP server over c with the keys and secrets of cfg.
+func newHandler(cfg config.Config, c client.Client, log logrus.FieldLogger) (*server.Server, error) {
+	st, err := newStarter(c, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return server.New(st, server.Options{
 		APIKey:        cfg.APIKey,
 		AppSecrets:    []string{cfg.WhatsApp.AppSecret, cfg.WhatsApp.AppSecretPrevious},
 		VerifyToken:   cfg.WhatsApp.VerifyToken,
 		PhoneNumberID: cfg.WhatsApp.PhoneNumberID,
 		Log:           log,
 	})
+}
+
+// listen opens the HTTP address; a taken or malformed one names its variable.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("listening on %s (CARTBACK_HTTP_ADDR): %w", addr, err)
 	}
-	ln, err := net.Listen("tcp", cfg.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("listening on %s (CARTBACK_HTTP_ADDR): %w", cfg.HTTPAddr, err)
-	}
+	return ln, nil
+}
+
+// serve serves h on ln until ctx ends, then lets in-flight requests finish.
+func serve(ctx context.Context, ln net.Listener, h http.Handler, log logrus.FieldLogger) error {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

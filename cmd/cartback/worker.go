@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/sirupsen/logrus"
+	"go.temporal.io/sdk/client"
 
 	"github.com/cartback/cartback/activities"
 	"github.com/cartback/cartback/config"
@@ -22,19 +23,6 @@ func runWorker(ctx context.Context, e env, log *logrus.Logger, args []string) er
 	if err != nil {
 		return err
 	}
-	wa, err := whatsapp.NewClient(whatsapp.Config{
-		BaseURL: cfg.WhatsApp.BaseURL, Version: cfg.WhatsApp.Version,
-		PhoneNumberID: cfg.WhatsApp.PhoneNumberID, Token: cfg.WhatsApp.Token,
-	})
-	if err != nil {
-		return fmt.Errorf("WhatsApp settings (WHATSAPP_*): %w", err)
-	}
-	a := &activities.Activities{WhatsApp: wa, TemplateName: cfg.WhatsApp.TemplateName, TemplateLanguage: cfg.WhatsApp.TemplateLanguage}
-	if cfg.Events.URL != "" {
-		a.Reporter = &events.Reporter{URL: cfg.Events.URL, Secret: []byte(cfg.Events.Secret)}
-	} else {
-		log.Warn("CARTBACK_EVENTS_URL is not set: flows' outcomes are only logged")
-	}
 	c, namespace, err := temporalClient(ctx, e, log, false)
 	if err != nil {
 		return err
@@ -43,7 +31,10 @@ func runWorker(ctx context.Context, e env, log *logrus.Logger, args []string) er
 	if err := worker.EnsureSearchAttributes(ctx, c, namespace); err != nil {
 		return err
 	}
-	w := worker.New(c, a, cfg.SendsPerSecond)
+	w, err := newWorker(cfg, c, log)
+	if err != nil {
+		return err
+	}
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("starting the worker: %w", err)
 	}
@@ -52,4 +43,22 @@ func runWorker(ctx context.Context, e env, log *logrus.Logger, args []string) er
 	log.Info("stopping the worker")
 	w.Stop()
 	return nil
+}
+
+// newWorker builds the worker over c: the Graph API client and the outcome reporter of cfg.
+func newWorker(cfg config.Config, c client.Client, log logrus.FieldLogger) (*worker.Worker, error) {
+	wa, err := whatsapp.NewClient(whatsapp.Config{
+		BaseURL: cfg.WhatsApp.BaseURL, Version: cfg.WhatsApp.Version,
+		PhoneNumberID: cfg.WhatsApp.PhoneNumberID, Token: cfg.WhatsApp.Token,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("WhatsApp settings (WHATSAPP_*): %w", err)
+	}
+	a := &activities.Activities{WhatsApp: wa, TemplateName: cfg.WhatsApp.TemplateName, TemplateLanguage: cfg.WhatsApp.TemplateLanguage}
+	if cfg.Events.URL != "" {
+		a.Reporter = &events.Reporter{URL: cfg.Events.URL, Secret: []byte(cfg.Events.Secret)}
+	} else {
+		log.Warn("CARTBACK_EVENTS_URL is not set: flows' outcomes are only logged")
+	}
+	return worker.New(c, a, cfg.SendsPerSecond), nil
 }

@@ -1,0 +1,256 @@
+//go:build !nodev
+
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/sirupsen/logrus"
+	"go.temporal.io/sdk/client"
+
+	"github.com/cartback/cartback/config"
+	"github.com/cartback/cartback/devserver"
+	"github.com/cartback/cartback/sandbox"
+	"github.com/cartback/cartback/worker"
+)
+
+// sandboxPhoneNumberID is the business number's id in the sandbox: any digits do, as the sandbox
+// is both ends of the conversation.
+const sandboxPhoneNumberID = "100000000000001"
+
+// runDev runs everything in one process: Temporal and its Web UI (unless TEMPORAL_ADDRESS names a
+// cluster), the worker, the HTTP server and, without WhatsApp credentials, the sandbox.
+func runDev(ctx context.Context, e env, log *logrus.Logger, args []string) error {
+	if len(args) != 0 {
+		return fmt.Errorf("%w: dev takes no arguments", errUsage)
+	}
+	cfg, err := loadConfig(e, func(config.Config) error { return nil })
+	if err != nil {
+		return err
+	}
+	_, useCluster := e.lookup("TEMPORAL_ADDRESS")
+	stack, err := startDev(ctx, e, log, cfg, useCluster)
+	if err != nil {
+		return err
+	}
+	stack.describe(e.stdout)
+	<-ctx.Done()
+	return stack.stop()
+}
+
+// devStack is what `cartback dev` runs. Everything it starts, stop stops, in reverse order.
+type devStack struct {
+	cfg      config.Config
+	temporal *devserver.Server // nil on a cluster
+	client   client.Client
+	sandbox  *sandbox.Sandbox // nil with real WhatsApp credentials
+	worker   *worker.Worker
+	baseURL  string
+	stops    []func() error // what stop undoes, in the order it was started
+}
+
+// startDev starts the stack. cfg's ports may be 0 (tests): any free port is then taken.
+func startDev(ctx context.Context, e env, log *logrus.Logger, cfg config.Config, useCluster bool) (s *devStack, err error) {
+	s = &devStack{cfg: cfg}
+	defer func() {
+		if err != nil {
+			_ = s.stop()
+		}
+	}()
+	if err := s.keys(); err != nil {
+		return nil, err
+	}
+	if err := s.connect(ctx, e, log, useCluster); err != nil {
+		return nil, err
+	}
+	// Serve first, with routes added below: the sandbox needs the server's address for its
+	// webhooks, and the worker the sandbox's Graph API.
+	ln, err := listen(cfg.HTTPAddr)
+	if err != nil {
+		return nil, err
+	}
+	s.baseURL = "http://" + ln.Addr().String()
+	mux := http.NewServeMux()
+	serveCtx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- serve(serveCtx, ln, mux, log) }()
+	s.stops = append(s.stops, func() error { cancel(); return <-served })
+
+	if err := s.whatsApp(mux); err != nil {
+		return nil, err
+	}
+	if s.worker, err = newWorker(s.cfg, s.client, log); err != nil {
+		return nil, err
+	}
+	if err := s.worker.Start(); err != nil {
+		return nil, fmt.Errorf("starting the worker: %w", err)
+	}
+	s.stops = append(s.stops, func() error { s.worker.Stop(); return nil })
+	h, err := newHandler(s.cfg, s.client, log)
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("/", h)
+	return s, nil
+}
+
+// keys reads CARTBACK_API_KEY and CARTBACK_ID_KEY from the environment or, when unset, from the
+// data directory, where the first start generates them: the ID key must never change under flows
+// that are waiting, and a key the developer has copied into a script should keep working.
+func (s *devStack) keys() error {
+	if err := os.MkdirAll(s.cfg.Dev.DataDir, 0o700); err != nil {
+		return fmt.Errorf("creating the data directory (CARTBACK_DATA_DIR): %w", err)
+	}
+	if s.cfg.APIKey == "" {
+		v, err := storedSecret(filepath.Join(s.cfg.Dev.DataDir, "api_key"))
+		if err != nil {
+			return err
+		}
+		s.cfg.APIKey = v
+	}
+	if len(s.cfg.IDKey) == 0 {
+		v, err := storedSecret(filepath.Join(s.cfg.Dev.DataDir, "id_key"))
+		if err != nil {
+			return err
+		}
+		s.cfg.IDKey = []byte(v)
+	}
+	return nil
+}
+
+// storedSecret reads a secret kept in path, creating it on first use.
+func storedSecret(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	v := randomHex()
+	if err := os.WriteFile(path, []byte(v+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("keeping a generated key in the data directory (CARTBACK_DATA_DIR): %w", err)
+	}
+	return v, nil
+}
+
+func randomHex() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return hex.EncodeToString(b)
+}
+
+// connect starts the embedded Temporal server, or dials the cluster TEMPORAL_ADDRESS names, and
+// makes sure our search attributes exist there.
+func (s *devStack) connect(ctx context.Context, e env, log *logrus.Logger, useCluster bool) error {
+	if useCluster {
+		c, namespace, err := temporalClient(ctx, e, log, false)
+		if err != nil {
+			return err
+		}
+		s.client = c
+		s.stops = append(s.stops, func() error { c.Close(); return nil })
+		return worker.EnsureSearchAttributes(ctx, c, namespace)
+	}
+	ts, err := devserver.Start(ctx, devserver.Options{
+		DataDir:      s.cfg.Dev.DataDir,
+		Retention:    s.cfg.Dev.Retention,
+		FrontendPort: s.cfg.Dev.TemporalPort,
+		UIPort:       s.cfg.Dev.UIPort,
+		Logger:       log,
+	})
+	if err != nil {
+		return err
+	}
+	s.temporal = ts
+	s.stops = append(s.stops, ts.Stop)
+	c, err := client.DialContext(ctx, client.Options{HostPort: ts.FrontendAddress(), Namespace: ts.Namespace(), Logger: worker.NewLogger(log)})
+	if err != nil {
+		return fmt.Errorf("connecting to the embedded Temporal server: %w", err)
+	}
+	s.client = c
+	s.stops = append(s.stops, func() error { c.Close(); return nil })
+	return nil
+}
+
+// whatsApp talks to Meta when all four credentials are set, and to the sandbox when none is: the
+// sandbox then serves the Graph API and its page under /sandbox, and signs its webhooks with a
+// secret it shares with our server.
+func (s *devStack) whatsApp(mux *http.ServeMux) error {
+	w := &s.cfg.WhatsApp
+	creds := map[string]string{
+		"WHATSAPP_TOKEN": w.Token, "WHATSAPP_PHONE_NUMBER_ID": w.PhoneNumberID,
+		"WHATSAPP_APP_SECRET": w.AppSecret, "WHATSAPP_VERIFY_TOKEN": w.VerifyToken,
+	}
+	var set, unset []string
+	for name, v := range creds {
+		if v == "" {
+			unset = append(unset, name)
+		} else {
+			set = append(set, name)
+		}
+	}
+	switch {
+	case len(unset) == 0:
+		return nil
+	case len(set) > 0:
+		return fmt.Errorf("WhatsApp: set all of WHATSAPP_TOKEN, WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_APP_SECRET and WHATSAPP_VERIFY_TOKEN to talk to Meta, or none for the sandbox (%s set, %s not)",
+			strings.Join(slices.Sorted(slices.Values(set)), ", "), strings.Join(slices.Sorted(slices.Values(unset)), ", "))
+	}
+	w.Token, w.PhoneNumberID, w.AppSecret, w.AppSecretPrevious, w.VerifyToken = randomHex(), sandboxPhoneNumberID, randomHex(), "", randomHex()
+	sb, err := sandbox.New(sandbox.Options{
+		PhoneNumberID: w.PhoneNumberID, Token: w.Token, AppSecret: w.AppSecret,
+		WebhookURL: s.baseURL + "/webhooks/whatsapp",
+	})
+	if err != nil {
+		return err
+	}
+	s.sandbox = sb
+	s.stops = append(s.stops, sb.Close)
+	w.BaseURL = sb.GraphBaseURL(s.baseURL)
+	mux.Handle("/sandbox", sb.Handler())
+	mux.Handle("/sandbox/", sb.Handler())
+	return nil
+}
+
+// describe prints where everything is.
+func (s *devStack) describe(out io.Writer) {
+	fmt.Fprintf(out, "cartback dev is running\n\n")
+	fmt.Fprintf(out, "  HTTP API     %s   (Authorization: Bearer %s)\n", s.baseURL, s.cfg.APIKey)
+	if s.sandbox != nil {
+		fmt.Fprintf(out, "  WhatsApp     sandbox: %s/sandbox   (reply with: cartback reply <phone> <text>)\n", s.baseURL)
+	} else {
+		fmt.Fprintf(out, "  WhatsApp     %s, phone number id %s\n", s.cfg.WhatsApp.BaseURL, s.cfg.WhatsApp.PhoneNumberID)
+	}
+	if s.temporal != nil {
+		fmt.Fprintf(out, "  Temporal     %s   (namespace %s, data in %s)\n", s.temporal.FrontendAddress(), s.temporal.Namespace(), s.cfg.Dev.DataDir)
+		if ui := s.temporal.UIAddress(); ui != "" {
+			fmt.Fprintf(out, "  Web UI       %s\n", ui)
+		}
+	} else {
+		fmt.Fprintf(out, "  Temporal     the cluster at TEMPORAL_ADDRESS\n")
+	}
+	fmt.Fprintf(out, "\nCtrl-C stops everything; flows that wait resume at the next start.\n")
+}
+
+// stop stops what was started, last first, and reports the first failure.
+func (s *devStack) stop() error {
+	var first error
+	for i := len(s.stops) - 1; i >= 0; i-- {
+		if err := s.stops[i](); err != nil && first == nil {
+			first = err
+		}
+	}
+	s.stops = nil
+	return first
+}

@@ -1,0 +1,236 @@
+//go:build !nodev
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/sirupsen/logrus"
+
+	"github.com/cartback/cartback/config"
+	"github.com/cartback/cartback/devserver"
+	"github.com/cartback/cartback/sandbox"
+	"github.com/cartback/cartback/workflows"
+)
+
+// startTestStack starts the whole dev stack in-process, as `cartback dev` does, on ephemeral ports
+// with its data in dataDir. ui says whether to serve the Web UI.
+func startTestStack(t *testing.T, dataDir string, ui bool) *devStack {
+	t.Helper()
+	vars := map[string]string{"CARTBACK_DATA_DIR": dataDir, "CARTBACK_HTTP_ADDR": "127.0.0.1:0"}
+	cfg, err := config.Load(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Dev.TemporalPort, cfg.Dev.UIPort = 0, devserver.NoUI
+	if ui {
+		cfg.Dev.UIPort = 0
+	}
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	e, _ := testEnv(vars)
+	s, err := startDev(ctx, e, log, cfg, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.stop() })
+	return s
+}
+
+// api calls the storefront API and decodes the JSON answer into out (when not nil).
+func (s *devStack) api(t *testing.T, method, path, body string, out any) int {
+	t.Helper()
+	req, err := http.NewRequest(method, s.baseURL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+s.cfg.APIKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			t.Fatalf("%s %s: %v: %s", method, path, err, raw)
+		}
+	}
+	return resp.StatusCode
+}
+
+func cartJSON(cartID, phone string) string {
+	return fmt.Sprintf(`{"cart_id": %q,
+		"customer": {"phone": %q, "name": "Sheena Nelson", "opt_in": {"at": "2026-11-01T10:00:00Z", "source": "checkout"}},
+		"items": [{"sku": "shoe-42", "name": "Blue Trail Running Shoes", "quantity": 2, "unit_price": "64.99"}],
+		"currency": "USD", "total": "129.98", "cart_url": "https://shop.example.com/cart/%s"}`, cartID, phone, cartID)
+}
+
+// await polls until the conversation with phone has an entry that match accepts.
+func (s *devStack) await(t *testing.T, phone string, match func(sandbox.Entry) bool) sandbox.Entry {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		for _, e := range s.sandbox.Conversation(phone) {
+			if match(e) {
+				return e
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no such message for %s; conversation: %+v", phone, s.sandbox.Conversation(phone))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func isTemplate(e sandbox.Entry) bool {
+	return e.Direction == sandbox.DirectionOut && e.Kind == sandbox.KindTemplate
+}
+
+func isFollowUp(e sandbox.Entry) bool {
+	return e.Direction == sandbox.DirectionOut && e.Kind == sandbox.KindText
+}
+
+// outcome reads a cart's outcome over HTTP.
+func (s *devStack) outcome(t *testing.T, cartID string) workflows.Outcome {
+	t.Helper()
+	var got struct {
+		State workflows.State `json:"state"`
+	}
+	if code := s.api(t, http.MethodGet, "/v1/carts/"+cartID, "", &got); code != http.StatusOK {
+		t.Fatalf("GET the cart: %d", code)
+	}
+	return got.State.Outcome
+}
+
+// TestDevStackRunsACartEndToEnd: POST a cart over HTTP, see the template in the sandbox, tap
+// "2" (a signed webhook, as from Meta), see the coupon, read the outcome over HTTP and from
+// Temporal, and find the run in the Web UI's server.
+func TestDevStackRunsACartEndToEnd(t *testing.T) {
+	s := startTestStack(t, t.TempDir(), true)
+	const phone = "+16505551234"
+
+	var started struct{ WorkflowID, RunID string }
+	if code := s.api(t, http.MethodPost, "/v1/carts", cartJSON("c_dev1", phone), &started); code != http.StatusAccepted {
+		t.Fatalf("POST /v1/carts: %d", code)
+	}
+	tpl := s.await(t, phone, isTemplate)
+	if err := s.sandbox.Tap(context.Background(), phone, tpl.MessageID, workflows.NegativeButtonIndex); err != nil {
+		t.Fatal(err)
+	}
+	coupon := s.await(t, phone, isFollowUp)
+	if !strings.Contains(coupon.Text, "SAVE10") || !strings.Contains(coupon.Text, "https://shop.example.com/cart/c_dev1") {
+		t.Fatalf("follow-up %q: want the coupon and the cart link", coupon.Text)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var res workflows.Result
+	if err := s.client.GetWorkflow(ctx, workflows.WorkflowID(s.cfg.IDKey, phone), "").Get(ctx, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != workflows.OutcomeCouponSent {
+		t.Fatalf("workflow result %+v", res)
+	}
+	if got := s.outcome(t, "c_dev1"); got != workflows.OutcomeCouponSent {
+		t.Fatalf("outcome over HTTP %q", got)
+	}
+	resp, err := http.Get(s.temporal.UIAddress())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("Web UI answered %d", resp.StatusCode)
+	}
+}
+
+// TestDevStackResumesWaitingFlowsAfterARestart: stop the stack while a cart waits for its reply,
+// start it again on the same data directory, reply: the flow goes on and finishes.
+func TestDevStackResumesWaitingFlowsAfterARestart(t *testing.T) {
+	dir := t.TempDir()
+	// A Mexican mobile: the storefront has its E.164, WhatsApp reports it as 521… (see phone.Canonical).
+	const phone, waID = "+525512345678", "5215512345678"
+	first := startTestStack(t, dir, false)
+	if code := first.api(t, http.MethodPost, "/v1/carts", cartJSON("c_restart", phone), nil); code != http.StatusAccepted {
+		t.Fatalf("POST /v1/carts: %d", code)
+	}
+	first.await(t, phone, isTemplate)
+	if err := first.stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	second := startTestStack(t, dir, false)
+	if second.cfg.APIKey != first.cfg.APIKey || !bytes.Equal(second.cfg.IDKey, first.cfg.IDKey) {
+		t.Fatal("the generated keys changed across the restart")
+	}
+	if err := second.sandbox.Reply(context.Background(), waID, "1"); err != nil {
+		t.Fatal(err)
+	}
+	reminder := second.await(t, phone, isFollowUp)
+	if !strings.Contains(reminder.Text, "Blue Trail Running Shoes") {
+		t.Fatalf("follow-up %q: want the reminder", reminder.Text)
+	}
+	if got := second.outcome(t, "c_restart"); got != workflows.OutcomeReminderSent {
+		t.Fatalf("outcome %q", got)
+	}
+}
+
+// TestSandboxPageInChromium drives the sandbox page in a real headless Chromium: click "1" on
+// the template, and the reminder appears on the page.
+func TestSandboxPageInChromium(t *testing.T) {
+	browser, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("no chromium on PATH (Debian's chromium package; .ci/run installs it): the sandbox page is not tested in a browser")
+	}
+	s := startTestStack(t, t.TempDir(), false)
+	const phone = "+16505550000"
+	if code := s.api(t, http.MethodPost, "/v1/carts", cartJSON("c_browser", phone), nil); code != http.StatusAccepted {
+		t.Fatalf("POST /v1/carts: %d", code)
+	}
+	s.await(t, phone, isTemplate)
+
+	// As root on a closed network, Chromium needs no sandbox and no background networking.
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true))
+	allocCtx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+
+	conversation := fmt.Sprintf(`[data-phone=%q] `, phone)
+	reminder := conversation + `[data-testid="message"][data-direction="out"][data-kind="text"]`
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(s.baseURL+"/sandbox"),
+		chromedp.WaitVisible(conversation+`[data-testid="quick-reply"][data-index="0"]`),
+		chromedp.Click(conversation+`[data-testid="quick-reply"][data-index="0"]`),
+		chromedp.WaitVisible(reminder),
+	); err != nil {
+		t.Fatal(err)
+	}
+	text, err := chromedp.Run(ctx, chromedp.Text(reminder))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, "Blue Trail Running Shoes") || !strings.Contains(text, "https://shop.example.com/cart/c_browser") {
+		t.Fatalf("the page shows %q: want the reminder", text)
+	}
+	if got := s.outcome(t, "c_browser"); got != workflows.OutcomeReminderSent {
+		t.Fatalf("outcome %q", got)
+	}
+}
