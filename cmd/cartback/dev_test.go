@@ -79,20 +79,29 @@ func cartJSON(cartID, phone string) string {
 		"currency": "USD", "total": "129.98", "cart_url": "https://shop.example.com/cart/%s"}`, cartID, phone, cartID)
 }
 
-// await polls until the conversation with phone has an entry that match accepts.
+// await waits until the conversation with phone has an entry that match accepts.
 func (s *devStack) await(t *testing.T, phone string, match func(sandbox.Entry) bool) sandbox.Entry {
 	t.Helper()
+	e, err := s.waitFor(phone, match)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// waitFor polls the sandbox for up to 30 seconds.
+func (s *devStack) waitFor(phone string, match func(sandbox.Entry) bool) (sandbox.Entry, error) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		for _, e := range s.sandbox.Conversation(phone) {
 			if match(e) {
-				return e
+				return e, nil
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no such message for %s; conversation: %+v", phone, s.sandbox.Conversation(phone))
+			return sandbox.Entry{}, fmt.Errorf("no such message for %s; conversation: %+v", phone, s.sandbox.Conversation(phone))
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -233,4 +242,74 @@ func TestSandboxPageInChromium(t *testing.T) {
 	if got := s.outcome(t, "c_browser"); got != workflows.OutcomeReminderSent {
 		t.Fatalf("outcome %q", got)
 	}
+}
+
+// BenchmarkConversationsThroughTheDevStack measures whole conversations through one dev process
+// (embedded Temporal on SQLite, worker, server, sandbox): POST the cart, wait for the template,
+// reply "2" through the signed webhook, wait for the coupon. 8 shoppers at a time; the sends cap
+// is lifted so that the figure is the stack's own. Run it with
+//
+//	go test -run '^$' -bench Conversations -benchtime 200x ./cmd/cartback/
+func BenchmarkConversationsThroughTheDevStack(b *testing.B) {
+	dir := b.TempDir()
+	vars := map[string]string{"CARTBACK_DATA_DIR": dir, "CARTBACK_HTTP_ADDR": "127.0.0.1:0", "CARTBACK_SENDS_PER_SECOND": "10000"}
+	cfg, err := config.Load(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg.Dev.TemporalPort, cfg.Dev.UIPort = 0, devserver.NoUI
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	e, _ := testEnv(vars)
+	s, err := startDev(context.Background(), e, log, cfg, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = s.stop() }()
+
+	shoppers := make(chan int)
+	errs := make(chan error, b.N)
+	b.ResetTimer()
+	start := time.Now()
+	for range 8 {
+		go func() {
+			for i := range shoppers {
+				errs <- s.converse(i)
+			}
+		}()
+	}
+	for i := range b.N {
+		shoppers <- i
+	}
+	close(shoppers)
+	for range b.N {
+		if err := <-errs; err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "conversations/s")
+}
+
+// converse runs shopper i's whole conversation, for the benchmark.
+func (s *devStack) converse(i int) error {
+	phone := fmt.Sprintf("+1650555%04d", i)
+	req, _ := http.NewRequest(http.MethodPost, s.baseURL+"/v1/carts", strings.NewReader(cartJSON(fmt.Sprintf("bench-%d", i), phone)))
+	req.Header.Set("Authorization", "Bearer "+s.cfg.APIKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		return fmt.Errorf("POST /v1/carts: %d", resp.StatusCode)
+	}
+	tpl, err := s.waitFor(phone, isTemplate)
+	if err != nil {
+		return err
+	}
+	if err := s.sandbox.Tap(context.Background(), phone, tpl.MessageID, workflows.NegativeButtonIndex); err != nil {
+		return err
+	}
+	_, err = s.waitFor(phone, isFollowUp)
+	return err
 }
