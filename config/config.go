@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cartback/cartback/workflows"
 )
 
 // The commands that read settings: the values of Variable.RequiredBy and Variable.ReadBy.
@@ -31,7 +33,7 @@ const (
 	DefaultGraphVersion     = "v23.0"
 	DefaultTemplateName     = "cart_check_in"
 	DefaultTemplateLanguage = "en_US"
-	DefaultReplyWindow      = 24 * time.Hour
+	DefaultReplyWindow      = workflows.DefaultReplyWindow
 	DefaultCouponCode       = "SAVE10"
 	DefaultSendsPerSecond   = 60 // Meta allows 80 messages/s per number, inbound traffic included
 	DefaultHTTPAddr         = "127.0.0.1:8080"

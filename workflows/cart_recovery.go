@@ -9,6 +9,9 @@ import (
 	"go.temporal.io/sdk/workflow"
 )
 
+// DefaultReplyWindow is how long a flow waits for the reply when its input does not say.
+const DefaultReplyWindow = 24 * time.Hour
+
 // followUpWindow is how long after the shopper's reply Meta accepts a free-form message: the
 // customer service window. A reminder or coupon that cannot be sent within it is pointless.
 const followUpWindow = 24 * time.Hour
@@ -158,15 +161,19 @@ func (f *flow) converse(ctx workflow.Context) Result {
 		return *r
 	}
 	f.state.TemplateMessageID = sent.MessageID
+	window := f.in.Settings.ReplyWindow
+	if window <= 0 { // an input from before the setting existed, or a hand-made one
+		window = DefaultReplyWindow
+	}
 	f.state.TemplateSentAt = workflow.Now(ctx)
-	f.state.ReplyDeadline = f.state.TemplateSentAt.Add(f.in.Settings.ReplyWindow)
+	f.state.ReplyDeadline = f.state.TemplateSentAt.Add(window)
 	for _, s := range f.pendingStatuses {
 		f.onStatus(s)
 	}
 	f.pendingStatuses = nil
 
 	f.state.Step = StepAwaitingReply
-	replied, err := workflow.AwaitWithTimeout(ctx, f.in.Settings.ReplyWindow, func() bool {
+	replied, err := workflow.AwaitWithTimeout(ctx, window, func() bool {
 		return f.state.Reply != nil || f.interrupt != nil
 	})
 	switch {

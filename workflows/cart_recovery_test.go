@@ -359,3 +359,14 @@ func TestAFailingReportDoesNotChangeTheOutcome(t *testing.T) {
 		t.Fatalf("outcome %+v", res)
 	}
 }
+
+func TestAMissingReplyWindowMeans24Hours(t *testing.T) {
+	h := newHarness(t)
+	in := testInput()
+	in.Settings.ReplyWindow = 0
+	res := h.run(in)
+	h.expect(res, OutcomeNoReply, 0, 0)
+	if got := h.rec.reports[0].At.Sub(start); got != DefaultReplyWindow {
+		t.Fatalf("ended %v after the start, want %v", got, DefaultReplyWindow)
+	}
+}

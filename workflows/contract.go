@@ -98,14 +98,14 @@ type Reply struct {
 	Kind      string    `json:"kind"`              // text, button or interactive
 	Text      string    `json:"text,omitempty"`    // typed text, or the tapped button's label
 	Payload   string    `json:"payload,omitempty"` // quick-reply payload or interactive reply id
-	At        time.Time `json:"at,omitempty"`      // when the shopper sent it (Meta's timestamp)
+	At        time.Time `json:"at,omitzero"`       // when the shopper sent it (Meta's timestamp)
 }
 
 // Status is a delivery status Meta reported for one of our messages.
 type Status struct {
 	MessageID string        `json:"message_id"`
 	Status    string        `json:"status"` // sent, delivered, read or failed
-	At        time.Time     `json:"at,omitempty"`
+	At        time.Time     `json:"at,omitzero"`
 	Errors    []StatusError `json:"errors,omitempty"`
 }
 
@@ -118,7 +118,7 @@ type StatusError struct {
 // Purchase tells a flow that the cart was bought.
 type Purchase struct {
 	OrderID string    `json:"order_id,omitempty"`
-	At      time.Time `json:"at,omitempty"`
+	At      time.Time `json:"at,omitzero"`
 }
 
 // Outcome is how a flow ended.
