@@ -27,6 +27,9 @@ const (
 	codeEcosystem       = 131049 // Meta chose not to deliver, to protect the user experience
 )
 
+// statusRank orders Meta's delivery statuses; a failure outranks them all.
+var statusRank = map[string]int{"sent": 1, "delivered": 2, "read": 3, "failed": 4}
+
 // Activity options. Every activity is bounded by ScheduleToClose, so no flow waits forever on a
 // dead downstream.
 var (
@@ -125,7 +128,10 @@ func (f *flow) onStatus(s Status) {
 	if s.MessageID != f.state.TemplateMessageID {
 		return // statuses of the follow-up come after the flow's decision and change nothing
 	}
-	f.state.TemplateStatus = s.Status
+	// Meta may deliver statuses out of order (read before delivered): keep the furthest.
+	if statusRank[s.Status] > statusRank[f.state.TemplateStatus] {
+		f.state.TemplateStatus = s.Status
+	}
 	if s.Status != "failed" {
 		return
 	}

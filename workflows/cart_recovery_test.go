@@ -263,6 +263,19 @@ func TestAStatusBeforeTheTemplateIDIsKnownIsKept(t *testing.T) {
 	h.expect(res, OutcomeUndeliverable, 0, 0)
 }
 
+func TestTheFurthestTemplateStatusIsKept(t *testing.T) {
+	h := newHarness(t)
+	h.signal(time.Minute, StatusSignal, Status{MessageID: templateWamid, Status: "read"})
+	h.signal(2*time.Minute, StatusSignal, Status{MessageID: templateWamid, Status: "delivered"})
+	h.at(3*time.Minute, func() {
+		if s := h.state(); s.TemplateStatus != "read" {
+			t.Errorf("template status %q after read then delivered, want read", s.TemplateStatus)
+		}
+	})
+	h.reply(time.Hour, Reply{MessageID: "wamid.r", Kind: "text", Text: "1"})
+	h.expect(h.run(testInput()), OutcomeReminderSent, 1, 0)
+}
+
 func TestStatusOfAnotherMessageChangesNothing(t *testing.T) {
 	h := newHarness(t)
 	h.signal(time.Minute, StatusSignal, Status{MessageID: "wamid.other", Status: "failed", Errors: []StatusError{{Code: 131026}}})
