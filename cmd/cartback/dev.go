@@ -60,8 +60,9 @@ type devStack struct {
 }
 
 // startDev starts the stack. cfg's ports may be 0 (tests): any free port is then taken.
-func startDev(ctx context.Context, e env, log *logrus.Logger, cfg config.Config, useCluster bool) (s *devStack, err error) {
-	s = &devStack{cfg: cfg}
+func startDev(ctx context.Context, e env, log *logrus.Logger, cfg config.Config, useCluster bool) (_ *devStack, err error) {
+	s := &devStack{cfg: cfg}
+	// On any failure, stop what had started (the named result is nil by then: use s).
 	defer func() {
 		if err != nil {
 			_ = s.stop()
@@ -70,11 +71,8 @@ func startDev(ctx context.Context, e env, log *logrus.Logger, cfg config.Config,
 	if err := s.keys(); err != nil {
 		return nil, err
 	}
-	if err := s.connect(ctx, e, log, useCluster); err != nil {
-		return nil, err
-	}
-	// Serve first, with routes added below: the sandbox needs the server's address for its
-	// webhooks, and the worker the sandbox's Graph API.
+	// Serve first, with routes added below: a taken port fails before anything else starts, the
+	// sandbox needs the server's address for its webhooks, and the worker the sandbox's Graph API.
 	ln, err := listen(cfg.HTTPAddr)
 	if err != nil {
 		return nil, err
@@ -87,6 +85,9 @@ func startDev(ctx context.Context, e env, log *logrus.Logger, cfg config.Config,
 	s.stops = append(s.stops, func() error { cancel(); return <-served })
 
 	if err := s.whatsApp(mux); err != nil {
+		return nil, err
+	}
+	if err := s.connect(ctx, e, log, useCluster); err != nil {
 		return nil, err
 	}
 	if s.worker, err = newWorker(s.cfg, s.client, log); err != nil {

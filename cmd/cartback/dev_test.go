@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -312,4 +313,45 @@ func (s *devStack) converse(i int) error {
 	}
 	_, err = s.waitFor(phone, isFollowUp)
 	return err
+}
+
+// TestDevRefusesWhatItCannotRun: a taken HTTP port and half-set WhatsApp credentials each stop
+// `cartback dev` at start with an error naming the variables.
+func TestDevRefusesWhatItCannotRun(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	for _, tc := range []struct {
+		name string
+		vars map[string]string
+		want []string
+	}{
+		{"HTTP port taken", map[string]string{"CARTBACK_HTTP_ADDR": taken.Addr().String()}, []string{"CARTBACK_HTTP_ADDR"}},
+		{"half the WhatsApp credentials", map[string]string{"CARTBACK_HTTP_ADDR": "127.0.0.1:0", "WHATSAPP_TOKEN": "t", "WHATSAPP_APP_SECRET": "s"},
+			[]string{"WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_VERIFY_TOKEN"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.vars["CARTBACK_DATA_DIR"] = t.TempDir()
+			cfg, err := config.Load(func(k string) (string, bool) { v, ok := tc.vars[k]; return v, ok })
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.Dev.TemporalPort, cfg.Dev.UIPort = 0, devserver.NoUI
+			log := logrus.New()
+			log.SetOutput(io.Discard)
+			e, _ := testEnv(tc.vars)
+			s, err := startDev(context.Background(), e, log, cfg, false)
+			if err == nil {
+				_ = s.stop()
+				t.Fatal("the stack started")
+			}
+			for _, v := range tc.want {
+				if !strings.Contains(err.Error(), v) {
+					t.Errorf("error %q does not name %s", err, v)
+				}
+			}
+		})
+	}
 }
