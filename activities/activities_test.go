@@ -120,9 +120,9 @@ func sendFailure(t *testing.T, status int, body string) *temporal.ApplicationErr
 }
 
 func TestMetaRefusalsCarryTheirCodeAndRetryAsMetaSays(t *testing.T) {
-	pairRate, err := os.ReadFile("../../shared/meta-samples/send_error_response_131056.json")
+	pairRate, err := os.ReadFile("testdata/send_error_response_131056.json")
 	if err != nil {
-		t.Skipf("shared samples not found: %v", err)
+		t.Fatal(err)
 	}
 	for _, tc := range []struct {
 		name         string

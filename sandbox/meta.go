@@ -17,7 +17,7 @@ import (
 )
 
 // The wire types below are Meta's webhook payload, field for field and in Meta's order, as in the
-// samples of /work/shared/meta-samples (webhook_text_reply.json, webhook_button_template_quick_reply.json,
+// samples in whatsapp/webhook/testdata (webhook_text_reply.json, webhook_button_template_quick_reply.json,
 // webhook_status_delivered.json).
 
 type wirePayload struct {

@@ -19,8 +19,8 @@ import (
 	"github.com/cartback/cartback/whatsapp/fakegraph"
 )
 
-// samplesDir holds Meta-shaped payloads shared by the team (/work/shared).
-const samplesDir = "../../shared/meta-samples"
+// samplesDir holds Meta's sample payloads, copied byte for byte from Meta's documented shapes.
+const samplesDir = "testdata"
 
 const (
 	testPhoneID = "106540352242922" // the phone-number-id used in the samples

@@ -21,8 +21,8 @@ const (
 	token   = "secret"
 )
 
-// samplesDir holds Meta-shaped payloads shared by the team (/work/shared).
-const samplesDir = "../../../shared/meta-samples"
+// samplesDir holds Meta's sample payloads, copied byte for byte from Meta's documented shapes.
+const samplesDir = "testdata"
 
 func start(t *testing.T, opts fakegraph.Options) (*fakegraph.Server, string) {
 	t.Helper()

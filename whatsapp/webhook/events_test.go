@@ -4,9 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 )
@@ -14,19 +12,9 @@ import (
 // ourPhoneNumberID is the business number every sample is addressed to.
 const ourPhoneNumberID = "106540352242922"
 
-// sharedSamples is where the team keeps Meta's sample payloads, relative to this package.
-const sharedSamples = "../../../shared/meta-samples"
-
-// readSample loads a sample: name is "testdata/x.json" or "shared:x.json" for the team's shared samples.
-func readSample(t testing.TB, name string) []byte {
+// readSample loads a sample payload, a path relative to this package ("testdata/x.json").
+func readSample(t testing.TB, path string) []byte {
 	t.Helper()
-	path := name
-	if rest, ok := strings.CutPrefix(name, "shared:"); ok {
-		path = filepath.Join(sharedSamples, rest)
-		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-			t.Skipf("shared sample %s not present in this checkout", path)
-		}
-	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -47,14 +35,14 @@ func TestEventsSamples(t *testing.T) {
 		wantIgnored []Ignored
 	}{
 		{
-			sample: "shared:webhook_text_reply.json",
+			sample: "testdata/webhook_text_reply.json",
 			want: []Event{msg(Message{
 				ID: "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQTlCMjE3RjY0QTI0NUQ0NUE3RAA=", From: "16505551234",
 				Timestamp: ts(1749416383), Kind: MessageText, Text: "1",
 			})},
 		},
 		{
-			sample: "shared:webhook_button_template_quick_reply.json",
+			sample: "testdata/webhook_button_template_quick_reply.json",
 			want: []Event{msg(Message{
 				ID: "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBYzRUIwQzcwOTlFMTJCQzJEMzAyMTk0AA==", From: "16505551234",
 				Timestamp: ts(1749416402), Kind: MessageButton, Text: "1 - Still want it", Payload: "cart:c_8f3a:yes",
@@ -62,7 +50,7 @@ func TestEventsSamples(t *testing.T) {
 			})},
 		},
 		{
-			sample: "shared:webhook_status_delivered.json",
+			sample: "testdata/webhook_status_delivered.json",
 			want: []Event{{Kind: KindStatus, WABAID: waba, PhoneNumberID: ourPhoneNumberID, Status: &Status{
 				MessageID: "wamid.HBgLMTY1MDU1NTEyMzQVAgARGBJCOTY3NDc0NDFDRUI3NTA0Q0UA", Status: StatusDelivered,
 				Timestamp: ts(1749416305), RecipientID: "16505551234", CallbackData: "wf=abandoned-cart/c_8f3a;step=ask",
