@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/client"
+
 	"github.com/cartback/cartback/activities"
 	"github.com/cartback/cartback/internal/testtemporal"
 	"github.com/cartback/cartback/whatsapp"
@@ -21,6 +23,7 @@ import (
 type flowEnv struct {
 	server *Server
 	graph  *fakegraph.Server
+	client client.Client
 }
 
 func startFlowEnv(t *testing.T) *flowEnv {
@@ -37,7 +40,7 @@ func startFlowEnv(t *testing.T) *flowEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
-	return &flowEnv{server: newServer(t, c, 30*time.Second), graph: graph}
+	return &flowEnv{server: newServer(t, c, 30*time.Second), graph: graph, client: c}
 }
 
 // start posts a cart and returns the 202 answer.

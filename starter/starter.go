@@ -119,6 +119,9 @@ func (s *Starter) Start(ctx context.Context, c Cart) (Started, error) {
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		TypedSearchAttributes:                    temporal.NewSearchAttributes(workflows.CartIDAttribute.ValueSet(in.Cart.ID)),
 		Memo:                                     map[string]any{workflows.MemoCartID: in.Cart.ID},
+		// The Web UI's run list shows it. The cart id only: it is fixed at start, and holds no
+		// personal data (the summary is a payload, so the codec encrypts it too).
+		StaticSummary: in.Cart.ID,
 	}
 	run, err := s.c.ExecuteWorkflow(ctx, opts, workflows.WorkflowName, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted

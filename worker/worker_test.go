@@ -29,8 +29,9 @@ import (
 )
 
 // recordHistories names the environment variable that makes TestEveryBranchOnARealServer write each
-// branch's history to workflows/testdata, for the replay tests. Set it after changing the workflow
-// on purpose, and commit the new histories with the change.
+// branch's history to workflows/testdata/<its value>/, for the replay tests. After a versioned
+// change to the workflow, record a new generation (v2, v3, …) and commit it; never overwrite an
+// older one, which stands for the flows already running.
 const recordHistories = "CARTBACK_RECORD_HISTORIES"
 
 const (
@@ -213,8 +214,8 @@ func TestEveryBranchOnARealServer(t *testing.T) {
 			}
 			s.checkState(t, run, tc.want)
 			s.checkSearchable(t, cartID, tc.want)
-			if os.Getenv(recordHistories) != "" {
-				s.saveHistory(t, run, tc.name)
+			if gen := os.Getenv(recordHistories); gen != "" {
+				s.saveHistory(t, run, gen, tc.name)
 			}
 		})
 	}
@@ -274,7 +275,7 @@ func (s *stack) checkSearchable(t *testing.T, cartID string, outcome workflows.O
 	}
 }
 
-func (s *stack) saveHistory(t *testing.T, run client.WorkflowRun, branch string) {
+func (s *stack) saveHistory(t *testing.T, run client.WorkflowRun, generation, branch string) {
 	t.Helper()
 	iter := s.client.GetWorkflowHistory(context.Background(), run.GetID(), run.GetRunID(), false, 0)
 	hist := &historypb.History{}
@@ -289,8 +290,14 @@ func (s *stack) saveHistory(t *testing.T, run client.WorkflowRun, branch string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("..", "workflows", "testdata", branch+".json")
-	if err := os.WriteFile(path, data, 0o644); err != nil {
+	dir := filepath.Join("..", "workflows", "testdata", generation)
+	if _, err := os.Stat(filepath.Join(dir, branch+".json")); err == nil {
+		t.Fatalf("%s already holds %s: record a new generation (or delete the one this change made)", dir, branch)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, branch+".json"), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

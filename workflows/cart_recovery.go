@@ -146,6 +146,13 @@ func (f *flow) onStatus(s Status) {
 	f.end(Result{Outcome: OutcomeUndeliverable, Reason: strconv.Itoa(code)})
 }
 
+// setStep moves the flow to step and shows it in the Web UI's current details. Details are answered
+// to a query, not recorded as a command, so changing them needs no workflow.GetVersion.
+func (f *flow) setStep(ctx workflow.Context, step Step) {
+	f.state.Step = step
+	workflow.SetCurrentDetails(ctx, currentDetails(f.state, f.in.Cart))
+}
+
 // end records the first event that ends the flow; later ones change nothing.
 func (f *flow) end(r Result) {
 	if f.interrupt == nil {
@@ -160,7 +167,7 @@ func (f *flow) converse(ctx workflow.Context) Result {
 	}
 	callback := workflow.GetInfo(ctx).WorkflowExecution.ID
 
-	f.state.Step = StepSendingTemplate
+	f.setStep(ctx, StepSendingTemplate)
 	var sent SendResult
 	req := TemplateRequest{CallbackData: callback, CartID: f.in.Cart.ID, Customer: f.in.Customer}
 	if r := f.call(ctx, templateOptions, SendTemplateActivity, req, &sent); r != nil {
@@ -178,7 +185,7 @@ func (f *flow) converse(ctx workflow.Context) Result {
 	}
 	f.pendingStatuses = nil
 
-	f.state.Step = StepAwaitingReply
+	f.setStep(ctx, StepAwaitingReply)
 	replied, err := workflow.AwaitWithTimeout(ctx, window, func() bool {
 		return f.state.Reply != nil || f.interrupt != nil
 	})
@@ -206,7 +213,7 @@ func (f *flow) converse(ctx workflow.Context) Result {
 // followUp sends the free-form answer to the shopper's reply. Meta accepts it only within 24 hours
 // of the reply, so that is when the activity gives up.
 func (f *flow) followUp(ctx workflow.Context, activity string, req any, success Outcome) Result {
-	f.state.Step = StepSendingFollowUp
+	f.setStep(ctx, StepSendingFollowUp)
 	repliedAt := f.replyReceived
 	if at := f.state.Reply.At; !at.IsZero() && at.Before(repliedAt) {
 		repliedAt = at
@@ -273,7 +280,8 @@ func cancelled() Result { return Result{Outcome: OutcomeCancelled} }
 // disconnected context so that a cancelled flow still reports. A report that keeps failing is
 // logged and never changes the outcome.
 func (f *flow) finish(ctx workflow.Context, r Result) Result {
-	f.state.Step, f.state.Outcome, f.state.Reason = StepDone, r.Outcome, r.Reason
+	f.state.Outcome, f.state.Reason = r.Outcome, r.Reason
+	f.setStep(ctx, StepDone)
 	ctx, cancel := workflow.NewDisconnectedContext(ctx)
 	defer cancel()
 	logger := workflow.GetLogger(ctx)
