@@ -14,6 +14,8 @@ import (
 
 func TestAPIRequiresTheKey(t *testing.T) {
 	t.Parallel()
+	// Byte for byte: the message reads <api key>, not \u003capi key\u003e.
+	const unauthorized = `{"error":{"code":"unauthorized","message":"a valid Authorization: Bearer <api key> header is required"}}` + "\n"
 	s := unreachableServer(t)
 	routes := []struct{ method, target string }{
 		{http.MethodPost, "/v1/carts"},
@@ -35,8 +37,8 @@ func TestAPIRequiresTheKey(t *testing.T) {
 				hdr.Set("Authorization", h)
 			}
 			a := do(t, s, r.method, r.target, cartJSON(t, "c1", "+16505551234", nil), hdr)
-			if a.status != http.StatusUnauthorized || a.apiErr(t).Code != "unauthorized" {
-				t.Errorf("%s %s with %s: %d %s, want 401", r.method, r.target, name, a.status, a.body)
+			if a.status != http.StatusUnauthorized || string(a.body) != unauthorized {
+				t.Errorf("%s %s with %s: %d %s, want 401 %s", r.method, r.target, name, a.status, a.body, unauthorized)
 			}
 		}
 	}
@@ -57,16 +59,28 @@ func TestAnEmptyAPIKeyLetsNothingThrough(t *testing.T) {
 func TestStartRefusesBodiesThatAreNotCarts(t *testing.T) {
 	t.Parallel()
 	s := unreachableServer(t)
-	for name, body := range map[string]string{
-		"not json":      `{"cart_id": `,
-		"unknown field": `{"cart_id": "c1", "phone_number": "+16505551234"}`,
-		"wrong type":    `{"cart_id": "c1", "items": [{"quantity": "two"}]}`,
-		"float price":   `{"cart_id": "c1", "total": 1e2}`,
-		"empty":         ``,
+	const amount = `must be an amount: a number or a string such as \"64.99\", without sign or exponent`
+	for _, tc := range []struct{ name, body, answer string }{
+		{"not json", `{"cart_id": `,
+			`{"error":{"code":"invalid_json","message":"the body is not JSON: line 1, column 13: unexpected end of the body"}}`},
+		{"broken on line 3", "{\n  \"cart_id\": \"c1\",\n  \"total\": }",
+			`{"error":{"code":"invalid_json","message":"the body is not JSON: line 3, column 12: unexpected '}' where a value should start"}}`},
+		{"unknown field", `{"cart_id": "c1", "phone_number": "+16505551234"}`,
+			`{"error":{"code":"invalid_json","message":"phone_number: unknown field","fields":{"phone_number":"unknown field"}}}`},
+		{"unknown customer field", `{"customer": {"email": "s@example.com"}}`,
+			`{"error":{"code":"invalid_json","message":"customer.email: unknown field","fields":{"customer.email":"unknown field"}}}`},
+		{"wrong type", `{"cart_id": "c1", "items": [{"quantity": "two"}]}`,
+			`{"error":{"code":"invalid_json","message":"items[0].quantity: must be a whole number","fields":{"items[0].quantity":"must be a whole number"}}}`},
+		{"float price", `{"cart_id": "c1", "total": 1e2}`,
+			`{"error":{"code":"invalid_json","message":"total: ` + amount + `","fields":{"total":"` + amount + `"}}}`},
+		{"empty", ``, `{"error":{"code":"invalid_json","message":"the body is empty"}}`},
+		{"not an object", `[{"cart_id": "c1"}]`, `{"error":{"code":"invalid_json","message":"the body must be a JSON object"}}`},
+		{"trailing data", `{"cart_id": "c1"}{}`,
+			`{"error":{"code":"invalid_json","message":"the body is not JSON: line 1, column 18: unexpected '{' after the end of the JSON value"}}`},
 	} {
-		a := api(t, s, http.MethodPost, "/v1/carts", []byte(body))
-		if a.status != http.StatusBadRequest || a.apiErr(t).Code != "invalid_json" {
-			t.Errorf("%s: %d %s, want 400 invalid_json", name, a.status, a.body)
+		a := api(t, s, http.MethodPost, "/v1/carts", []byte(tc.body))
+		if a.status != http.StatusBadRequest || string(a.body) != tc.answer+"\n" {
+			t.Errorf("%s: %d %s\nwant 400 %s", tc.name, a.status, a.body, tc.answer)
 		}
 	}
 }
@@ -97,8 +111,9 @@ func TestBodiesAreCapped(t *testing.T) {
 	t.Parallel()
 	s := unreachableServer(t)
 	big := bytes.Repeat([]byte(" "), maxWebhookBody+1)
-	if a := api(t, s, http.MethodPost, "/v1/carts", big); a.status != http.StatusRequestEntityTooLarge {
-		t.Errorf("cart: %d, want 413", a.status)
+	if a := api(t, s, http.MethodPost, "/v1/carts", big); a.status != http.StatusRequestEntityTooLarge ||
+		a.apiErr(t).Message != "the body is over 1048576 bytes" {
+		t.Errorf("cart: %d %s, want 413", a.status, a.body)
 	}
 	if a := api(t, s, http.MethodPost, "/v1/carts/c1/purchase", big); a.status != http.StatusRequestEntityTooLarge {
 		t.Errorf("purchase: %d, want 413", a.status)
@@ -111,10 +126,17 @@ func TestBodiesAreCapped(t *testing.T) {
 func TestPurchaseRefusesABadBody(t *testing.T) {
 	t.Parallel()
 	s := unreachableServer(t)
-	for _, body := range []string{`{"order": 1}`, `{"at": "yesterday"}`, `[`} {
-		a := api(t, s, http.MethodPost, "/v1/carts/c1/purchase", []byte(body))
-		if a.status != http.StatusBadRequest {
-			t.Errorf("%s: %d %s, want 400", body, a.status, a.body)
+	const badTime = `must be a time in RFC 3339 format such as \"2026-11-01T10:00:00Z\"`
+	for _, tc := range []struct{ body, answer string }{
+		{`{"order": 1}`, `{"error":{"code":"invalid_json","message":"order: unknown field","fields":{"order":"unknown field"}}}`},
+		{`{"at": "yesterday"}`, `{"error":{"code":"invalid_json","message":"at: ` + badTime + `","fields":{"at":"` + badTime + `"}}}`},
+		{`{"order_id": 17}`, `{"error":{"code":"invalid_json","message":"order_id: must be a string","fields":{"order_id":"must be a string"}}}`},
+		{`[`, `{"error":{"code":"invalid_json","message":"the body is not JSON: line 1, column 2: unexpected end of the body"}}`},
+		{`null`, `{"error":{"code":"invalid_json","message":"the body must be a JSON object"}}`},
+	} {
+		a := api(t, s, http.MethodPost, "/v1/carts/c1/purchase", []byte(tc.body))
+		if a.status != http.StatusBadRequest || string(a.body) != tc.answer+"\n" {
+			t.Errorf("%s: %d %s\nwant 400 %s", tc.body, a.status, a.body, tc.answer)
 		}
 	}
 }

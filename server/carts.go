@@ -3,8 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"time"
@@ -117,16 +115,16 @@ type purchaseBody struct {
 	At      time.Time `json:"at"`
 }
 
+// decodePurchase decodes the optional body of a purchase as strictly, and with the same messages,
+// as a cart (starter.DecodeBody); an empty body is no order id and no time.
 func decodePurchase(r io.Reader) (workflows.Purchase, error) {
 	body, err := io.ReadAll(r)
 	if err != nil || len(bytes.TrimSpace(body)) == 0 {
 		return workflows.Purchase{}, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
 	var p purchaseBody
-	if err := dec.Decode(&p); err != nil || dec.More() {
-		return workflows.Purchase{}, errors.Join(errBadPurchase, err)
+	if err := starter.DecodeBody(body, &p); err != nil {
+		return workflows.Purchase{}, err
 	}
 	return workflows.Purchase{OrderID: p.OrderID, At: p.At}, nil
 }

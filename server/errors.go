@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/sirupsen/logrus"
@@ -17,7 +18,7 @@ type apiError struct {
 	status  int
 	Code    string            `json:"code"`
 	Message string            `json:"message"`
-	Fields  map[string]string `json:"fields,omitempty"`  // 422: the bad fields by JSON path
+	Fields  map[string]string `json:"fields,omitempty"`  // 400, 422: the bad fields by JSON path
 	CartID  string            `json:"cart_id,omitempty"` // 409: the cart whose flow is running
 }
 
@@ -26,7 +27,6 @@ func (e *apiError) Error() string { return e.Message }
 // Errors the handlers raise themselves.
 var (
 	errUnauthorized   = &apiError{status: http.StatusUnauthorized, Code: "unauthorized", Message: "a valid Authorization: Bearer <api key> header is required"}
-	errBadPurchase    = &apiError{status: http.StatusBadRequest, Code: "invalid_json", Message: "the body must be empty or {\"order_id\": string, \"at\": RFC 3339 time}"}
 	errBadWebhookBody = &apiError{status: http.StatusBadRequest, Code: "invalid_payload", Message: "not a WhatsApp webhook payload"}
 )
 
@@ -43,9 +43,13 @@ func statusOf(err error) *apiError {
 	case errors.As(err, &api):
 		return api
 	case errors.As(err, &tooBig):
-		return &apiError{status: http.StatusRequestEntityTooLarge, Code: "body_too_large", Message: err.Error()}
+		return &apiError{status: http.StatusRequestEntityTooLarge, Code: "body_too_large", Message: fmt.Sprintf("the body is over %d bytes", tooBig.Limit)}
 	case errors.As(err, &decode):
-		return &apiError{status: http.StatusBadRequest, Code: "invalid_json", Message: decode.Error()}
+		e := &apiError{status: http.StatusBadRequest, Code: "invalid_json", Message: decode.Error()}
+		if decode.Field != "" { // as a 422 lists its fields; a body broken as a whole has none
+			e.Fields = map[string]string{decode.Field: decode.Message}
+		}
+		return e
 	case errors.As(err, &invalid):
 		return &apiError{status: http.StatusUnprocessableEntity, Code: "invalid_cart", Message: "some fields are invalid", Fields: invalid.Fields}
 	case errors.As(err, &busy):
@@ -78,8 +82,12 @@ func writeError(w http.ResponseWriter, e *apiError) {
 	}{e})
 }
 
+// writeJSON is every JSON answer of the server. HTML escaping is off: nothing we answer is
+// embedded in a page, and "<api key>" must read as written, not as \u003capi key\u003e.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v) // the client went away: nothing to do
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v) // the client went away: nothing to do
 }

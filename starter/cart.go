@@ -5,11 +5,7 @@
 package starter
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 
 	"github.com/cartback/cartback/money"
 )
@@ -48,27 +44,12 @@ type Item struct {
 	UnitPrice money.Decimal `json:"unit_price"`
 }
 
-// DecodeError says a body is not a cart at all: not JSON, unknown fields, wrong types or trailing
-// data. It is the client's mistake in form (HTTP 400), unlike ValidationError (bad values, 422).
-type DecodeError struct{ Err error }
-
-func (e *DecodeError) Error() string { return "not a cart: " + e.Err.Error() }
-
-func (e *DecodeError) Unwrap() error { return e.Err }
-
-// DecodeCart decodes one cart strictly: unknown fields are refused, since a misspelt field
-// ("phone_number") silently dropped would start a flow without what the storefront meant to send.
-// It takes the whole body, read by the caller under its own size cap, so that every error here is
-// the body's fault.
+// DecodeCart decodes one cart strictly (see DecodeBody). It takes the whole body, read by the
+// caller under its own size cap, so that every error here is the body's fault.
 func DecodeCart(body []byte) (Cart, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
 	var c Cart
-	if err := dec.Decode(&c); err != nil {
-		return Cart{}, &DecodeError{Err: err}
-	}
-	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
-		return Cart{}, &DecodeError{Err: errors.New("data after the cart object")}
+	if err := DecodeBody(body, &c); err != nil {
+		return Cart{}, err
 	}
 	return c, nil
 }

@@ -101,5 +101,6 @@ func readInput(e env, name string) ([]byte, error) {
 func printJSON(e env, v any) error {
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
 }
