@@ -19,7 +19,7 @@ const workflowMetadataQuery = "__temporal_workflow_metadata"
 // is the cart id, its current details the step, items and total; neither holds the phone or the name.
 func TestWebUIShowsTheCartNotTheCustomer(t *testing.T) {
 	e := startFlowEnv(t)
-	const cartID, number = "c_ui_1", "+5215512345678"
+	const cartID, number = "c_ui_1", "+525512345678"
 	started := e.start(t, cartID, number)
 	e.sent(t, number, 1)
 	e.until(t, cartID, func(_ string, st workflows.State) bool { return st.Step == workflows.StepAwaitingReply })
