@@ -28,17 +28,23 @@ type conversationView struct {
 	Entries []entryView `json:"entries"`
 }
 
-// entryView is an Entry with its template spelled out and its time as the page shows it.
+// entryView is an Entry with what the page shows of it spelled out, so that the page's script
+// and its server-side rendering draw the same thing.
 type entryView struct {
 	Entry
-	Time     string        `json:"time"` // "15:04:05", the sandbox's local time
-	Template *templateView `json:"template,omitempty"`
+	Time        string        `json:"time"`                   // "15:04:05", the sandbox's local time
+	StatusLabel string        `json:"status_label,omitempty"` // Status in words: see statusLabel
+	Ended       bool          `json:"ended,omitempty"`        // a template whose flow has moved on: its buttons are off
+	Template    *templateView `json:"template,omitempty"`
 }
 
 type templateView struct {
 	Name       string   `json:"name"`
 	Language   string   `json:"language"`
 	BodyParams []string `json:"body_params"`
+	// Known says Text and Footer are the template's registered text; else the page shows its
+	// name and parameters.
+	Known bool `json:"known"`
 }
 
 // view snapshots every conversation.
@@ -51,11 +57,12 @@ func (s *Sandbox) view() conversationsView {
 	}
 	for _, waID := range s.order {
 		c := s.convs[waID]
+		ended := endedTemplates(c.entries)
 		cv := conversationView{Phone: c.phone, Version: c.version, Entries: make([]entryView, len(c.entries))}
 		for i, e := range copyEntries(c.entries) {
-			ev := entryView{Entry: e, Time: e.At.Local().Format(time.TimeOnly)}
+			ev := entryView{Entry: e, Time: e.At.Local().Format(time.TimeOnly), StatusLabel: statusLabel(e), Ended: ended[i]}
 			if t := e.Template; t != nil {
-				ev.Template = &templateView{Name: t.Name, Language: t.Language, BodyParams: append([]string{}, t.BodyParams...)}
+				ev.Template = &templateView{Name: t.Name, Language: t.Language, BodyParams: append([]string{}, t.BodyParams...), Known: e.known}
 			}
 			cv.Entries[i] = ev
 		}

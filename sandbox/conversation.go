@@ -4,11 +4,9 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/cartback/cartback/whatsapp/fakegraph"
-	"github.com/cartback/cartback/workflows"
 )
 
 // Directions of an Entry.
@@ -25,27 +23,33 @@ const (
 )
 
 // Statuses of an Entry. Ours go sent, then delivered. The sandbox never reports "read", as for a
-// shopper who turned read receipts off. The shopper's are "delivered" once our webhook answered
-// 2xx and "failed" when it did not (Error says why); "" while the post is in flight.
+// shopper who turned read receipts off. The shopper's are "accepted" once our webhook answered 2xx
+// and "failed" when it did not (Error says why); "" while the post is in flight.
 const (
 	StatusSent      = "sent"
 	StatusDelivered = "delivered"
+	StatusAccepted  = "accepted"
 	StatusFailed    = "failed"
 )
 
 // Entry is one message of a conversation.
 type Entry struct {
-	Direction string              `json:"direction"` // DirectionOut or DirectionIn
-	MessageID string              `json:"message_id"`
-	At        time.Time           `json:"at"`
-	Kind      string              `json:"kind"`           // KindTemplate, KindText, KindButton, or Meta's type name
-	Text      string              `json:"text,omitempty"` // a text's body, a tapped button's label, a template's name and params
-	Template  *fakegraph.Template `json:"-"`              // for our templates; shared, read-only
+	Direction string    `json:"direction"` // DirectionOut or DirectionIn
+	MessageID string    `json:"message_id"`
+	At        time.Time `json:"at"`
+	Kind      string    `json:"kind"` // KindTemplate, KindText, KindButton, or Meta's type name
+	// Text is a text's body, a tapped button's label, or a template's text as the shopper reads it
+	// (for a template the sandbox does not know, its name and parameters).
+	Text     string              `json:"text,omitempty"`
+	Footer   string              `json:"footer,omitempty"` // a known template's footer
+	Template *fakegraph.Template `json:"-"`                // for our templates; shared, read-only
 	// Buttons are a template's quick-reply buttons, or for a tap the one button tapped.
 	Buttons   []Button `json:"buttons,omitempty"`
 	ContextID string   `json:"context_id,omitempty"` // for a tap: the template's wamid
 	Status    string   `json:"status,omitempty"`
 	Error     string   `json:"error,omitempty"` // why the shopper's message was not accepted by our webhook
+
+	known bool // a template whose registered text the sandbox knows: Text and Footer are that text
 }
 
 // Button is a quick-reply button of a template we sent.
@@ -59,37 +63,16 @@ type Button struct {
 type conversation struct {
 	phone   string // E.164, "+" and the wa_id
 	entries []Entry
-	version int // bumped on every change, so the page redraws only what changed
-}
-
-// buttonLabel is the label of a quick-reply button. The template's text lives at Meta, so these
-// are the labels the README asks to register, by the contract's button indexes.
-func buttonLabel(i int) string {
-	switch i {
-	case workflows.PositiveButtonIndex:
-		return "1 - Still want it"
-	case workflows.NegativeButtonIndex:
-		return "2 - Something stopped me"
-	}
-	return fmt.Sprintf("Button %d", i)
+	version int   // bumped on every change, so the page redraws only what changed
+	touched int64 // the sandbox's change count at this conversation's latest change: the oldest goes first
 }
 
 // outEntry turns an accepted send into an Entry.
-func outEntry(m fakegraph.Message, at time.Time) Entry {
+func (s *Sandbox) outEntry(m fakegraph.Message, at time.Time) Entry {
 	e := Entry{Direction: DirectionOut, MessageID: m.ID, At: at, Kind: m.Type, Status: StatusSent}
 	switch {
 	case m.Template != nil:
-		e.Template = m.Template
-		e.Text = m.Template.Name
-		if len(m.Template.BodyParams) > 0 {
-			e.Text += ": " + strings.Join(m.Template.BodyParams, ", ")
-		}
-		for i, p := range m.Template.QuickReplies {
-			if p == "" {
-				continue // an index the send left out: no such button
-			}
-			e.Buttons = append(e.Buttons, Button{Index: i, Label: buttonLabel(i), Payload: p})
-		}
+		s.templateEntry(&e, m.Template)
 	case m.Text != nil:
 		e.Text = m.Text.Body
 	}
@@ -98,9 +81,9 @@ func outEntry(m fakegraph.Message, at time.Time) Entry {
 
 // onSend is the fake Graph API's OnMessage: it records the send and reports its statuses.
 func (s *Sandbox) onSend(m fakegraph.Message) {
-	e := outEntry(m, s.opts.Now())
+	e := s.outEntry(m, s.opts.Now())
 	s.mu.Lock()
-	s.conv(m.To).add(e)
+	s.add(m.To, e)
 	closed := s.closed
 	if !closed {
 		s.wg.Add(1)
@@ -116,39 +99,49 @@ func (s *Sandbox) onSend(m fakegraph.Message) {
 	}()
 }
 
-// conv returns the conversation of a wa_id, creating it. s.mu must be held.
-func (s *Sandbox) conv(waID string) *conversation {
+// add appends e to waID's conversation, creating it. s.mu must be held.
+func (s *Sandbox) add(waID string, e Entry) {
 	c, ok := s.convs[waID]
 	if !ok {
 		c = &conversation{phone: "+" + waID}
 		s.convs[waID] = c
 		s.order = append(s.order, waID)
+		s.size += conversationOverhead
 	}
-	return c
-}
-
-func (c *conversation) add(e Entry) {
 	c.entries = append(c.entries, e)
-	c.version++
-}
-
-// update applies f to the entry with messageID, if any. s.mu must be held.
-func (c *conversation) update(messageID string, f func(*Entry)) {
-	for i := range c.entries {
-		if c.entries[i].MessageID == messageID {
-			f(&c.entries[i])
-			c.version++
-			return
-		}
-	}
+	s.size += entrySize(e)
+	s.changed(c)
+	s.bound(waID)
 }
 
 // setStatus records a status of one message.
 func (s *Sandbox) setStatus(waID, messageID, status, errText string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c, ok := s.convs[waID]; ok {
-		c.update(messageID, func(e *Entry) { e.Status, e.Error = status, errText })
+	c, ok := s.convs[waID]
+	if !ok {
+		return
+	}
+	for i := range c.entries {
+		if e := &c.entries[i]; e.MessageID == messageID {
+			s.size -= entrySize(*e)
+			e.Status, e.Error = status, errText
+			s.size += entrySize(*e)
+			s.changed(c)
+			return
+		}
+	}
+}
+
+// changed notes a change of c: the page redraws it, and the state file is written. s.mu must be held.
+func (s *Sandbox) changed(c *conversation) {
+	c.version++
+	s.changes++
+	c.touched = s.changes
+	s.unsaved = true
+	select {
+	case s.save <- struct{}{}:
+	default: // a save is already due
 	}
 }
 

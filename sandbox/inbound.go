@@ -109,9 +109,8 @@ func (s *Sandbox) send(ctx context.Context, waID string, msg wireMessage, e Entr
 	e.Direction, e.MessageID, e.At = DirectionIn, msg.ID, now
 
 	s.mu.Lock()
-	c := s.conv(waID)
-	name := profileName(c)
-	c.add(e)
+	name := profileName(s.convs[waID])
+	s.add(waID, e)
 	s.mu.Unlock()
 
 	contact := wireContact{WaID: waID}
@@ -124,13 +123,16 @@ func (s *Sandbox) send(ctx context.Context, waID string, msg wireMessage, e Entr
 		s.setStatus(waID, msg.ID, StatusFailed, err.Error())
 		return msg.ID, err
 	}
-	s.setStatus(waID, msg.ID, StatusDelivered, "")
+	s.setStatus(waID, msg.ID, StatusAccepted, "")
 	return msg.ID, nil
 }
 
 // profileName is the shopper's WhatsApp name: the first body parameter of our latest template to
-// them (the README's template greets the shopper by first name). s.mu must be held.
+// them (the README's template greets the shopper by first name); c may be nil. s.mu must be held.
 func profileName(c *conversation) string {
+	if c == nil {
+		return defaultProfileName
+	}
 	for i := len(c.entries) - 1; i >= 0; i-- {
 		if t := c.entries[i].Template; t != nil && len(t.BodyParams) > 0 && t.BodyParams[0] != "" {
 			return t.BodyParams[0]

@@ -14,9 +14,13 @@ import (
 //go:embed page.html.tmpl
 var pageSource string
 
+// endedTitle explains a template's buttons that are off (see endedTemplates).
+const endedTitle = "This conversation has moved on: a tap would change nothing"
+
 // parsePage parses the page; html/template escapes every value by its context.
 func parsePage() (*template.Template, error) {
-	t, err := template.New("page").Parse(pageSource)
+	funcs := template.FuncMap{"endedTitle": func() string { return endedTitle }}
+	t, err := template.New("page").Funcs(funcs).Parse(pageSource)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: page template: %w", err)
 	}

@@ -137,7 +137,13 @@ func next(t *testing.T, ch chan received, what string) received {
 // start returns a sandbox posting to rcv and the base URL of a server mounting its handler.
 func start(t *testing.T, rcv *receiver) (*Sandbox, string) {
 	t.Helper()
-	sb, err := New(Options{
+	return startWith(t, rcv, func(*Options) {})
+}
+
+// startWith is start with the options that opt changes.
+func startWith(t *testing.T, rcv *receiver, opt func(*Options)) (*Sandbox, string) {
+	t.Helper()
+	opts := Options{
 		PhoneNumberID:      phoneID,
 		DisplayPhoneNumber: display,
 		WABAID:             wabaID,
@@ -145,7 +151,10 @@ func start(t *testing.T, rcv *receiver) (*Sandbox, string) {
 		AppSecret:          appSecret,
 		WebhookURL:         rcv.url,
 		Now:                func() time.Time { return fixedNow },
-	})
+		saveInterval:       time.Millisecond,
+	}
+	opt(&opts)
+	sb, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,7 +346,7 @@ func TestReplyPostsMetasTextWebhook(t *testing.T) {
 	}
 	conv := sb.Conversation(shopper)
 	if len(conv) != 1 || conv[0].Direction != DirectionIn || conv[0].Kind != KindText || conv[0].Text != text ||
-		conv[0].MessageID != m.ID || conv[0].Status != StatusDelivered {
+		conv[0].MessageID != m.ID || conv[0].Status != StatusAccepted {
 		t.Errorf("conversation = %+v", conv)
 	}
 	if err := sb.Reply(context.Background(), shopper, "again"); err != nil {
@@ -538,7 +547,9 @@ func TestPage(t *testing.T) {
 			`data-testid="quick-reply" data-index="0" data-message-id="` + tplID + `">1 - Still want it</button>`,
 			`data-testid="quick-reply" data-index="1" data-message-id="` + tplID + `">2 - Something stopped me</button>`,
 			`data-testid="reply-text"`, `data-testid="reply-send"`,
-			"cart_check_in", "&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;b onclick=&#34;x()&#34;&gt;hi&lt;/b&gt;",
+			`<span class="template-ref">cart_check_in · en_US</span>`,
+			"Hi &lt;script&gt;alert(1)&lt;/script&gt;, you left something in your cart.", "&lt;b onclick=&#34;x()&#34;&gt;hi&lt;/b&gt;",
+			`<link rel="icon" type="image/png" href="/sandbox/favicon.ico">`,
 		} {
 			if !strings.Contains(page, want) {
 				t.Errorf("GET %s lacks %s", path, want)

@@ -84,7 +84,7 @@ func startDev(ctx context.Context, e env, log *logrus.Logger, cfg config.Config,
 	go func() { served <- serve(serveCtx, ln, mux, log) }()
 	s.stops = append(s.stops, func() error { cancel(); return <-served })
 
-	if err := s.whatsApp(mux); err != nil {
+	if err := s.whatsApp(mux, log); err != nil {
 		return nil, err
 	}
 	if err := s.connect(ctx, e, log, useCluster); err != nil {
@@ -186,8 +186,8 @@ func (s *devStack) connect(ctx context.Context, e env, log *logrus.Logger, useCl
 
 // whatsApp talks to Meta when all four credentials are set, and to the sandbox when none is: the
 // sandbox then serves the Graph API and its page under /sandbox, and signs its webhooks with a
-// secret it shares with our server.
-func (s *devStack) whatsApp(mux *http.ServeMux) error {
+// secret it shares with our server. Its conversations are kept in the data directory.
+func (s *devStack) whatsApp(mux *http.ServeMux, log *logrus.Logger) error {
 	w := &s.cfg.WhatsApp
 	creds := map[string]string{
 		"WHATSAPP_TOKEN": w.Token, "WHATSAPP_PHONE_NUMBER_ID": w.PhoneNumberID,
@@ -211,7 +211,10 @@ func (s *devStack) whatsApp(mux *http.ServeMux) error {
 	w.Token, w.PhoneNumberID, w.AppSecret, w.AppSecretPrevious, w.VerifyToken = randomHex(), sandboxPhoneNumberID, randomHex(), "", randomHex()
 	sb, err := sandbox.New(sandbox.Options{
 		PhoneNumberID: w.PhoneNumberID, Token: w.Token, AppSecret: w.AppSecret,
-		WebhookURL: s.baseURL + "/webhooks/whatsapp",
+		WebhookURL:   s.baseURL + "/webhooks/whatsapp",
+		TemplateName: w.TemplateName,
+		StateFile:    filepath.Join(s.cfg.Dev.DataDir, "sandbox.json"),
+		Logger:       log,
 	})
 	if err != nil {
 		return err
@@ -219,8 +222,10 @@ func (s *devStack) whatsApp(mux *http.ServeMux) error {
 	s.sandbox = sb
 	s.stops = append(s.stops, sb.Close)
 	w.BaseURL = sb.GraphBaseURL(s.baseURL)
-	mux.Handle("/sandbox", sb.Handler())
-	mux.Handle("/sandbox/", sb.Handler())
+	h := sb.Handler()
+	mux.Handle("/sandbox", h)
+	mux.Handle("/sandbox/", h)
+	mux.Handle("GET /favicon.ico", h)
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"os/exec"
@@ -28,7 +29,13 @@ import (
 // with its data in dataDir. ui says whether to serve the Web UI.
 func startTestStack(t *testing.T, dataDir string, ui bool) *devStack {
 	t.Helper()
-	vars := map[string]string{"CARTBACK_DATA_DIR": dataDir, "CARTBACK_HTTP_ADDR": "127.0.0.1:0"}
+	return startTestStackOn(t, dataDir, "127.0.0.1:0", ui)
+}
+
+// startTestStackOn is startTestStack with its HTTP server on httpAddr.
+func startTestStackOn(t *testing.T, dataDir, httpAddr string, ui bool) *devStack {
+	t.Helper()
+	vars := map[string]string{"CARTBACK_DATA_DIR": dataDir, "CARTBACK_HTTP_ADDR": httpAddr}
 	cfg, err := config.Load(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
 	if err != nil {
 		t.Fatal(err)
@@ -166,6 +173,15 @@ func TestDevStackRunsACartEndToEnd(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("Web UI answered %d", resp.StatusCode)
 	}
+	// A browser on the sandbox asks for the icon at the root.
+	resp, err = http.Get(s.baseURL + "/favicon.ico")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/png" {
+		t.Fatalf("/favicon.ico answered %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
 }
 
 // TestDevStackResumesWaitingFlowsAfterARestart: stop the stack while a cart waits for its reply,
@@ -183,9 +199,15 @@ func TestDevStackResumesWaitingFlowsAfterARestart(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	before := first.sandbox.Conversation(phone)
+
 	second := startTestStack(t, dir, false)
 	if second.cfg.APIKey != first.cfg.APIKey || !bytes.Equal(second.cfg.IDKey, first.cfg.IDKey) {
 		t.Fatal("the generated keys changed across the restart")
+	}
+	// The sandbox kept the conversation in the data directory: the template is still there to tap.
+	if got := second.sandbox.Conversation(phone); len(got) != 1 || !isTemplate(got[0]) || got[0].MessageID != before[0].MessageID || got[0].Text != before[0].Text {
+		t.Fatalf("after the restart the sandbox shows %+v, before it %+v", got, before)
 	}
 	if err := second.sandbox.Reply(context.Background(), waID, "1"); err != nil {
 		t.Fatal(err)
@@ -199,49 +221,187 @@ func TestDevStackResumesWaitingFlowsAfterARestart(t *testing.T) {
 	}
 }
 
-// TestSandboxPageInChromium drives the sandbox page in a real headless Chromium: click "1" on
-// the template, and the reminder appears on the page.
+// TestSandboxPageInChromium drives the sandbox page in a real headless Chromium: the template
+// reads as the shopper reads it; click "1" and the reminder appears, the template's buttons go
+// off; a reload draws the same page (no gaps, scrolled to the newest message); after a restart of
+// the stack the open page still taps a waiting template, and a reload lists both conversations.
 func TestSandboxPageInChromium(t *testing.T) {
 	browser, err := exec.LookPath("chromium")
 	if err != nil {
 		t.Skip("no chromium on PATH (Debian's chromium package; .ci/run installs it): the sandbox page is not tested in a browser")
 	}
-	s := startTestStack(t, t.TempDir(), false)
-	const phone = "+16505550000"
-	if code := s.api(t, http.MethodPost, "/v1/carts", cartJSON("c_browser", phone), nil); code != http.StatusAccepted {
-		t.Fatalf("POST /v1/carts: %d", code)
+	dir := t.TempDir()
+	s := startTestStack(t, dir, false)
+	const phone, waiting = "+16505550000", "+16505550001"
+	for cart, p := range map[string]string{"c_browser": phone, "c_waiting": waiting} {
+		if code := s.api(t, http.MethodPost, "/v1/carts", cartJSON(cart, p), nil); code != http.StatusAccepted {
+			t.Fatalf("POST /v1/carts: %d", code)
+		}
 	}
-	s.await(t, phone, isTemplate)
+	tpl := s.await(t, phone, isTemplate)
+	s.await(t, waiting, isTemplate)
 
-	// As root on a closed network, Chromium needs no sandbox and no background networking.
+	// As root on a closed network, Chromium needs no sandbox and no background networking. The
+	// window is low enough that a conversation of a few messages scrolls.
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true))
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.WindowSize(1000, 600))
 	allocCtx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancel()
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, time.Minute)
+	ctx, cancel = context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
+	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	textOf := func(sel string) string {
+		t.Helper()
+		text, err := chromedp.Run(ctx, chromedp.Text(sel))
+		if err != nil {
+			t.Fatalf("the text of %s: %v", sel, err)
+		}
+		return text
+	}
 
 	conversation := fmt.Sprintf(`[data-phone=%q] `, phone)
+	template := conversation + `[data-kind="template"]`
 	reminder := conversation + `[data-testid="message"][data-direction="out"][data-kind="text"]`
-	if err := chromedp.Do(ctx,
+	run("open the page",
 		chromedp.Navigate(s.baseURL+"/sandbox"),
-		chromedp.WaitVisible(conversation+`[data-testid="quick-reply"][data-index="0"]`),
-		chromedp.Click(conversation+`[data-testid="quick-reply"][data-index="0"]`),
+		chromedp.WaitVisible(template+` [data-testid="quick-reply"][data-index="0"]`),
+	)
+	text, footer := textOf(template+` .text`), textOf(template+` .footer`)
+	if !strings.HasPrefix(tpl.Text, "Hi Sheena, you left something in your cart.") || text != tpl.Text || footer == "" {
+		t.Fatalf("the template reads %q (footer %q), want the shopper's text %q", text, footer, tpl.Text)
+	}
+	run("tap 1",
+		chromedp.Click(template+` [data-testid="quick-reply"][data-index="0"]`),
 		chromedp.WaitVisible(reminder),
-	); err != nil {
-		t.Fatal(err)
-	}
-	text, err := chromedp.Run(ctx, chromedp.Text(reminder))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(text, "Blue Trail Running Shoes") || !strings.Contains(text, "https://shop.example.com/cart/c_browser") {
+	)
+	if text := textOf(reminder); !strings.Contains(text, "Blue Trail Running Shoes") || !strings.Contains(text, "https://shop.example.com/cart/c_browser") {
 		t.Fatalf("the page shows %q: want the reminder", text)
 	}
 	if got := s.outcome(t, "c_browser"); got != workflows.OutcomeReminderSent {
 		t.Fatalf("outcome %q", got)
+	}
+	// The shopper writes on after the flow ended: enough messages for the list to scroll.
+	input, send := conversation+`[data-testid="reply-text"]`, conversation+`[data-testid="reply-send"]`
+	for i := 1; i <= 4; i++ {
+		run("type a reply",
+			chromedp.SendKeys(input, fmt.Sprintf("thanks, message %d", i)),
+			chromedp.Click(send),
+			chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.querySelectorAll(%q).length === %d`, conversation+`[data-direction="in"][data-kind="text"]`, i)),
+		)
+	}
+	settled := fmt.Sprintf(`(function () {
+		var sec = document.querySelector(%q);
+		return fetch('/sandbox/api/conversations').then(function (r) { return r.json(); }).then(function (v) {
+			var c = v.conversations.find(function (c) { return c.phone === %q; });
+			var busy = c.entries.some(function (e) { return e.direction === 'out' ? e.status !== 'delivered' : e.status !== 'accepted'; });
+			return !busy && sec.getAttribute('data-version') === String(c.version);
+		});
+	})()`, `[data-phone="`+phone+`"]`, phone)
+	run("wait until every message is delivered and drawn",
+		chromedp.Poll[chromedp.Void](settled, chromedp.WithPollingInterval(200*time.Millisecond)))
+
+	live := snapshotConversation(t, ctx, phone)
+	if live.Drawn != "script" {
+		t.Fatalf("the live view was not drawn by the page's script: %+v", live)
+	}
+	if live.Messages[0].Disabled != 2 {
+		t.Errorf("the ended template has %d buttons off, want 2", live.Messages[0].Disabled)
+	}
+	run("reload", chromedp.Reload(), chromedp.WaitVisible(reminder))
+	reloaded := snapshotConversation(t, ctx, phone)
+	if reloaded.Drawn != "" {
+		t.Fatalf("the reloaded view was redrawn by the script: %+v", reloaded)
+	}
+	compareSnapshots(t, live, reloaded)
+	if !reloaded.Scrollable || !reloaded.AtBottom {
+		t.Errorf("after the reload the list is not scrolled to the newest message: %+v", reloaded)
+	}
+
+	// Restart the stack on the same data directory and address, the page left open.
+	addr := strings.TrimPrefix(s.baseURL, "http://")
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+	second := startTestStackOn(t, dir, addr, false)
+	other := fmt.Sprintf(`[data-phone=%q] `, waiting)
+	coupon := other + `[data-testid="message"][data-direction="out"][data-kind="text"]`
+	run("tap 2 on the waiting template after the restart",
+		chromedp.Click(other+`[data-kind="template"] [data-testid="quick-reply"][data-index="1"]`),
+		chromedp.WaitVisible(coupon),
+	)
+	if text := textOf(coupon); !strings.Contains(text, "SAVE10") {
+		t.Fatalf("the page shows %q: want the coupon", text)
+	}
+	if got := second.outcome(t, "c_waiting"); got != workflows.OutcomeCouponSent {
+		t.Fatalf("outcome %q", got)
+	}
+	run("reload after the restart", chromedp.Reload(), chromedp.WaitVisible(coupon))
+	phones, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('[data-testid="conversation"]'), function (s) { return s.getAttribute('data-phone'); })`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(phones) != fmt.Sprint([]string{phone, waiting}) {
+		t.Errorf("after the restart the page lists %v", phones)
+	}
+	if after := snapshotConversation(t, ctx, phone); len(after.Messages) != len(live.Messages) {
+		t.Errorf("after the restart the first conversation has %d messages, before %d", len(after.Messages), len(live.Messages))
+	}
+}
+
+// pageConversation is what the browser shows of one conversation.
+type pageConversation struct {
+	Drawn      string // "script" when the page's script drew its messages, "" as the server did
+	Scrollable bool
+	AtBottom   bool // scrolled to the newest message
+	Messages   []struct {
+		ID       string
+		Text     string  // innerText: what the eye reads, line breaks and blank lines included
+		Height   float64 // rendered, in CSS pixels
+		Disabled int     // buttons that are off
+	}
+}
+
+func snapshotConversation(t *testing.T, ctx context.Context, phone string) pageConversation {
+	t.Helper()
+	expr := fmt.Sprintf(`(function () {
+		var list = document.querySelector(%q);
+		return {
+			Drawn: list.getAttribute('data-drawn') || '',
+			Scrollable: list.scrollHeight > list.clientHeight,
+			AtBottom: list.scrollTop + list.clientHeight >= list.scrollHeight - 2,
+			Messages: Array.from(list.children, function (li) {
+				return {ID: li.getAttribute('data-message-id'), Text: li.innerText, Height: li.getBoundingClientRect().height,
+					Disabled: li.querySelectorAll('button:disabled').length};
+			})
+		};
+	})()`, `[data-phone="`+phone+`"] [data-testid="messages"]`)
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[pageConversation](expr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// compareSnapshots fails unless the two views show the same messages, with the same text, at
+// the same height (to a pixel).
+func compareSnapshots(t *testing.T, live, reloaded pageConversation) {
+	t.Helper()
+	if len(live.Messages) != len(reloaded.Messages) {
+		t.Fatalf("live view %d messages, reloaded %d", len(live.Messages), len(reloaded.Messages))
+	}
+	for i, l := range live.Messages {
+		r := reloaded.Messages[i]
+		if l.ID != r.ID || l.Text != r.Text || l.Disabled != r.Disabled || math.Abs(l.Height-r.Height) > 1 {
+			t.Errorf("message %d live: %+v\nreloaded: %+v", i, l, r)
+		}
 	}
 }
 
