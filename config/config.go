@@ -24,6 +24,7 @@ const (
 	CommandServer = "server"
 	CommandStart  = "start"
 	CommandState  = "state"
+	CommandReply  = "reply"
 	CommandDev    = "dev"
 )
 
@@ -90,7 +91,8 @@ type Events struct {
 	Secret string // CARTBACK_EVENTS_SECRET
 }
 
-// Dev is what `cartback dev` alone reads: its embedded Temporal server and Web UI.
+// Dev is what `cartback dev` reads for its embedded Temporal server and Web UI; start, state and
+// reply find the dev stack's key and Temporal from DataDir and TemporalPort.
 type Dev struct {
 	DataDir      string        // CARTBACK_DATA_DIR: the SQLite file and the generated keys
 	Retention    time.Duration // CARTBACK_RETENTION: the namespace's retention, at least MinRetention
@@ -142,22 +144,28 @@ type setting struct {
 }
 
 var (
-	everyCommand  = []string{CommandWorker, CommandServer, CommandStart, CommandState, CommandDev}
-	workerAndDev  = []string{CommandWorker, CommandDev}
-	serverAndDev  = []string{CommandServer, CommandDev}
-	startsFlows   = []string{CommandServer, CommandStart, CommandDev}
-	devOnly       = []string{CommandDev}
-	workerOnly    = []string{CommandWorker}
-	serverOnly    = []string{CommandServer}
-	workerServer  = []string{CommandWorker, CommandServer}
-	idKeyCommands = []string{CommandServer, CommandStart, CommandState}
+	everyCommand = []string{CommandWorker, CommandServer, CommandStart, CommandState, CommandReply, CommandDev}
+	workerAndDev = []string{CommandWorker, CommandDev}
+	serverAndDev = []string{CommandServer, CommandDev}
+	startsFlows  = []string{CommandServer, CommandStart, CommandDev}
+	workerOnly   = []string{CommandWorker}
+	serverOnly   = []string{CommandServer}
+	workerServer = []string{CommandWorker, CommandServer}
+	devOnly      = []string{CommandDev}
+	// The commands that talk to a running stack take the dev stack's ID key and Temporal port
+	// when nothing else is set.
+	devAndItsClients = []string{CommandStart, CommandState, CommandReply, CommandDev}
 )
+
+// Commands returns every command that reads settings: the values of Variable.RequiredBy and
+// Variable.ReadBy.
+func Commands() []string { return slices.Clone(everyCommand) }
 
 // settings is the table. Its order is the README's.
 var settings = []setting{
 	// The Temporal client: the SDK's envconfig reads these (go.temporal.io/sdk/contrib/envconfig).
 	{Variable: Variable{Name: "TEMPORAL_ADDRESS", Default: "localhost:7233", ReadBy: everyCommand,
-		Description: "the Temporal frontend, `host:port`; `dev` starts its own Temporal unless this is set"}},
+		Description: "the Temporal frontend, `host:port`; `dev` starts its own Temporal unless this is set; unset (and in no `TEMPORAL_CONFIG_FILE` profile), `worker` and `server` dial `localhost:7233`, and `start`, `state` and `reply` dial `dev`'s, `127.0.0.1:$CARTBACK_TEMPORAL_PORT`"}},
 	{Variable: Variable{Name: "TEMPORAL_NAMESPACE", Default: "default", ReadBy: everyCommand,
 		Description: "the Temporal namespace"}},
 	{Variable: Variable{Name: "TEMPORAL_API_KEY", Secret: true, ReadBy: everyCommand,
@@ -217,15 +225,15 @@ var settings = []setting{
 		field: func(c *Config) any { return &c.WhatsApp.VerifyToken }},
 
 	// cartback.
-	{Variable: Variable{Name: "CARTBACK_ID_KEY", RequiredBy: idKeyCommands, Secret: true,
-		ReadBy:      []string{CommandServer, CommandStart, CommandState, CommandDev},
-		Description: "keys the customer's workflow ID; at least 16 characters; never change it (`dev` generates one in its data directory)"},
+	{Variable: Variable{Name: "CARTBACK_ID_KEY", RequiredBy: serverOnly, Secret: true,
+		ReadBy:      []string{CommandServer, CommandStart, CommandState, CommandReply, CommandDev},
+		Description: "keys the customer's workflow ID; at least 16 characters; never change it (`dev` generates one in its data directory, and `start`, `state` and `reply` use that one when this is unset)"},
 		field: func(c *Config) any { return &c.IDKey }, minLength: minIDKeyLength},
 	{Variable: Variable{Name: "CARTBACK_API_KEY", RequiredBy: serverOnly, Secret: true, ReadBy: serverAndDev,
 		Description: "the storefront's bearer token (`dev` generates one in its data directory)"},
 		field: func(c *Config) any { return &c.APIKey }},
-	{Variable: Variable{Name: "CARTBACK_HTTP_ADDR", Default: DefaultHTTPAddr, ReadBy: serverAndDev,
-		Description: "where the HTTP server listens"},
+	{Variable: Variable{Name: "CARTBACK_HTTP_ADDR", Default: DefaultHTTPAddr, ReadBy: []string{CommandServer, CommandReply, CommandDev},
+		Description: "where the HTTP server listens; `reply` finds `dev`'s sandbox there"},
 		field: func(c *Config) any { return &c.HTTPAddr }},
 	{Variable: Variable{Name: "CARTBACK_REPLY_WINDOW", Default: durationText(DefaultReplyWindow), ReadBy: startsFlows,
 		Description: "how long a flow waits for the reply (Go duration)"},
@@ -244,14 +252,14 @@ var settings = []setting{
 		field: func(c *Config) any { return &c.Events.Secret }, requiredWith: "CARTBACK_EVENTS_URL"},
 
 	// cartback dev.
-	{Variable: Variable{Name: "CARTBACK_DATA_DIR", Default: DefaultDataDir, ReadBy: devOnly,
-		Description: "where `dev` keeps its Temporal's SQLite file and its generated keys"},
+	{Variable: Variable{Name: "CARTBACK_DATA_DIR", Default: DefaultDataDir, ReadBy: devAndItsClients,
+		Description: "where `dev` keeps its Temporal's SQLite file and its generated keys (`start`, `state` and `reply` read its `id_key`)"},
 		field: func(c *Config) any { return &c.Dev.DataDir }},
 	{Variable: Variable{Name: "CARTBACK_RETENTION", Default: durationText(DefaultRetention), ReadBy: devOnly,
 		Description: "how long a finished flow stays readable: the namespace's retention, at least 24h (Go duration); set by `dev` at every start and by docker-compose's setup"},
 		field: func(c *Config) any { return &c.Dev.Retention }, minDuration: MinRetention},
-	{Variable: Variable{Name: "CARTBACK_TEMPORAL_PORT", Default: strconv.Itoa(DefaultTemporalPort), ReadBy: devOnly,
-		Description: "the port of `dev`'s Temporal frontend"},
+	{Variable: Variable{Name: "CARTBACK_TEMPORAL_PORT", Default: strconv.Itoa(DefaultTemporalPort), ReadBy: devAndItsClients,
+		Description: "the port of `dev`'s Temporal frontend (on 127.0.0.1), which `start`, `state` and `reply` dial when `TEMPORAL_ADDRESS` is unset"},
 		field: func(c *Config) any { return &c.Dev.TemporalPort }},
 	{Variable: Variable{Name: "CARTBACK_UI_PORT", Default: strconv.Itoa(DefaultUIPort), ReadBy: devOnly,
 		Description: "the port of `dev`'s Temporal Web UI"},
@@ -323,9 +331,6 @@ func (c Config) RequireWorker() error { return c.Require(CommandWorker) }
 // RequireServer checks what the HTTP server cannot run without: the keys that authenticate the
 // storefront and Meta, and the workflow ID key.
 func (c Config) RequireServer() error { return c.Require(CommandServer) }
-
-// RequireStarter checks what starting a flow or reading one from the command line needs.
-func (c Config) RequireStarter() error { return c.Require(CommandStart, CommandState) }
 
 func isZero(field any) bool {
 	switch f := field.(type) {

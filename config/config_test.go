@@ -112,9 +112,8 @@ func TestRequireListsMissingVariables(t *testing.T) {
 		require func(Config) error
 		want    []string
 	}{
-		"worker":  {Config.RequireWorker, []string{"WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_TOKEN"}},
-		"server":  {Config.RequireServer, []string{"CARTBACK_API_KEY", "CARTBACK_ID_KEY", "WHATSAPP_APP_SECRET", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_VERIFY_TOKEN"}},
-		"starter": {Config.RequireStarter, []string{"CARTBACK_ID_KEY"}},
+		"worker": {Config.RequireWorker, []string{"WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_TOKEN"}},
+		"server": {Config.RequireServer, []string{"CARTBACK_API_KEY", "CARTBACK_ID_KEY", "WHATSAPP_APP_SECRET", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_VERIFY_TOKEN"}},
 	} {
 		err := tc.require(empty)
 		if err == nil {
@@ -134,7 +133,7 @@ func TestRequireListsMissingVariables(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, require := range map[string]func(Config) error{
-		"worker": Config.RequireWorker, "server": Config.RequireServer, "starter": Config.RequireStarter,
+		"worker": Config.RequireWorker, "server": Config.RequireServer,
 	} {
 		if err := require(full); err != nil {
 			t.Errorf("%s: %v with everything set", name, err)
@@ -150,7 +149,7 @@ func TestRequireListsMissingVariables(t *testing.T) {
 
 // TestRequireFollowsTheTable: what each command requires is exactly what the table says.
 func TestRequireFollowsTheTable(t *testing.T) {
-	for _, cmd := range []string{CommandWorker, CommandServer, CommandStart, CommandState, CommandDev} {
+	for _, cmd := range Commands() {
 		var want []string
 		for _, v := range Variables() {
 			if slices.Contains(v.RequiredBy, cmd) {
@@ -236,7 +235,7 @@ func compareSets(t *testing.T, gotName string, got map[string]bool, wantName str
 }
 
 func TestTableIsConsistent(t *testing.T) {
-	commands := []string{CommandWorker, CommandServer, CommandStart, CommandState, CommandDev}
+	commands := Commands()
 	for _, v := range Variables() {
 		if v.Description == "" || strings.ContainsAny(v.Description+v.Default, "|\n") {
 			t.Errorf("%s: a description is required, on one line and without |: %q", v.Name, v.Description)

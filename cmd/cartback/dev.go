@@ -31,9 +31,6 @@ const sandboxPhoneNumberID = "100000000000001"
 // runDev runs everything in one process: Temporal and its Web UI (unless TEMPORAL_ADDRESS names a
 // cluster), the worker, the HTTP server and, without WhatsApp credentials, the sandbox.
 func runDev(ctx context.Context, e env, log *logrus.Logger, args []string) error {
-	if len(args) != 0 {
-		return fmt.Errorf("%w: dev takes no arguments", errUsage)
-	}
 	cfg, err := loadConfig(e, func(config.Config) error { return nil })
 	if err != nil {
 		return err
@@ -120,7 +117,7 @@ func (s *devStack) keys() error {
 		s.cfg.APIKey = v
 	}
 	if len(s.cfg.IDKey) == 0 {
-		v, err := storedSecret(filepath.Join(s.cfg.Dev.DataDir, "id_key"))
+		v, err := storedSecret(filepath.Join(s.cfg.Dev.DataDir, idKeyFile))
 		if err != nil {
 			return err
 		}
@@ -131,14 +128,11 @@ func (s *devStack) keys() error {
 
 // storedSecret reads a secret kept in path, creating it on first use.
 func storedSecret(path string) (string, error) {
-	b, err := os.ReadFile(path)
-	if err == nil {
-		return strings.TrimSpace(string(b)), nil
-	}
+	v, err := readSecret(path)
 	if !errors.Is(err, os.ErrNotExist) {
-		return "", err
+		return v, err
 	}
-	v := randomHex()
+	v = randomHex()
 	if err := os.WriteFile(path, []byte(v+"\n"), 0o600); err != nil {
 		return "", fmt.Errorf("keeping a generated key in the data directory (CARTBACK_DATA_DIR): %w", err)
 	}

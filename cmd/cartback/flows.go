@@ -17,10 +17,7 @@ import (
 
 // runStart starts a cart's flow from a JSON file, exactly as POST /v1/carts would.
 func runStart(ctx context.Context, e env, log *logrus.Logger, args []string) error {
-	if len(args) != 1 {
-		return fmt.Errorf("%w: start takes one cart file", errUsage)
-	}
-	cfg, err := loadConfig(e, config.Config.RequireStarter)
+	cfg, err := loadStackConfig(e)
 	if err != nil {
 		return err
 	}
@@ -54,10 +51,7 @@ func runStart(ctx context.Context, e env, log *logrus.Logger, args []string) err
 
 // runState prints a cart's flow.
 func runState(ctx context.Context, e env, log *logrus.Logger, args []string) error {
-	if len(args) != 1 {
-		return fmt.Errorf("%w: state takes one cart id", errUsage)
-	}
-	cfg, err := loadConfig(e, config.Config.RequireStarter)
+	cfg, err := loadStackConfig(e)
 	if err != nil {
 		return err
 	}
@@ -75,7 +69,7 @@ func runState(ctx context.Context, e env, log *logrus.Logger, args []string) err
 
 // withStarter connects to Temporal for one call.
 func withStarter(ctx context.Context, e env, log *logrus.Logger, cfg config.Config, call func(*starter.Starter) error) error {
-	c, _, err := temporalClient(ctx, e, log, false)
+	c, err := stackClient(ctx, e, log, cfg)
 	if err != nil {
 		return err
 	}

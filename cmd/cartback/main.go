@@ -1,14 +1,15 @@
 // Command cartback runs cartback's parts, each configured from the environment (see the README's
 // table):
 //
-//	cartback dev               run everything locally: Temporal, its Web UI, worker, server, sandbox
+//	cartback dev                   run everything locally: Temporal, its Web UI, worker, server, sandbox
 //	cartback reply <phone> <text>  answer as a shopper in the running dev stack's sandbox
-//	cartback worker            run the Temporal worker (the flows and their WhatsApp sends)
-//	cartback server            run the HTTP server (storefront API and WhatsApp webhook)
-//	cartback start <cart.json> start a cart's flow, as the storefront would ("-" reads stdin)
-//	cartback state <cart_id>   print a cart's flow
+//	cartback worker                run the Temporal worker (the flows and their WhatsApp sends)
+//	cartback server                run the HTTP server (storefront API and WhatsApp webhook)
+//	cartback start <cart.json>     start a cart's flow, as the storefront would ("-" reads stdin)
+//	cartback state <cart_id>       print a cart's flow
 //
-// main only wires: every subcommand returns an error, and the process exits once, here.
+// `cartback <command> --help` prints a command's usage. main only wires: every subcommand returns
+// an error, and the process exits once, here.
 package main
 
 import (
@@ -23,34 +24,26 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-const usage = `usage: cartback <command> [arguments]
-
-commands:
-  dev                run everything locally: Temporal and its Web UI, the worker,
-                     the HTTP server and a WhatsApp sandbox
-  reply <phone> <text>
-                     answer as the shopper in the running dev stack's sandbox
-  worker             run the Temporal worker (flows and WhatsApp sends)
-  server             run the HTTP server (storefront API and WhatsApp webhook)
-  start <cart.json>  start a cart's flow ("-" reads the cart from stdin)
-  state <cart_id>    print a cart's flow
-`
-
-// errUsage is a command line mistake: the usage is printed, and the exit status is 2.
-var errUsage = errors.New("bad usage")
-
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], env{lookup: os.LookupEnv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr})
 	stop()
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+// exitCode reports err on stderr and returns the process's exit status: 0, 2 for a command line
+// mistake (after the command's usage), 1 for any other failure.
+func exitCode(err error, stderr io.Writer) int {
+	var u *usageError
 	switch {
-	case errors.Is(err, errUsage):
-		fmt.Fprintf(os.Stderr, "cartback: %v\n\n%s", err, usage)
-		os.Exit(2)
-	case err != nil:
-		fmt.Fprintf(os.Stderr, "cartback: %v\n", err)
-		os.Exit(1)
+	case err == nil:
+		return 0
+	case errors.As(err, &u):
+		fmt.Fprintf(stderr, "cartback: %s\n\n%s", u.msg, u.usage)
+		return 2
 	}
+	fmt.Fprintf(stderr, "cartback: %v\n", err)
+	return 1
 }
 
 // env is what a command may touch of the process, so that tests can give their own.
@@ -65,29 +58,35 @@ type env struct {
 // gracefully.
 func run(ctx context.Context, args []string, e env) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: no command", errUsage)
+		return &usageError{msg: "no command", usage: mainUsage()}
+	}
+	name, rest := args[0], args[1:]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		return runHelp(e, rest)
+	}
+	c := lookupCommand(name)
+	if c == nil {
+		return &usageError{msg: fmt.Sprintf("unknown command %q", name), usage: mainUsage()}
 	}
 	log := logrus.New()
 	log.SetOutput(e.stderr)
 	log.SetFormatter(&logrus.JSONFormatter{})
+	return c.invoke(ctx, e, log, rest)
+}
 
-	cmd, rest := args[0], args[1:]
-	switch cmd {
-	case "worker":
-		return runWorker(ctx, e, log, rest)
-	case "server":
-		return runServer(ctx, e, log, rest)
-	case "start":
-		return runStart(ctx, e, log, rest)
-	case "state":
-		return runState(ctx, e, log, rest)
-	case "dev":
-		return runDev(ctx, e, log, rest)
-	case "reply":
-		return runReply(ctx, e, rest)
-	case "help", "-h", "--help":
-		_, err := io.WriteString(e.stdout, usage)
+// runHelp prints cartback's usage, or with a command's name that command's.
+func runHelp(e env, args []string) error {
+	switch len(args) {
+	case 0:
+		_, err := io.WriteString(e.stdout, mainUsage())
 		return err
+	case 1:
+		if c := lookupCommand(args[0]); c != nil {
+			_, err := io.WriteString(e.stdout, c.usage())
+			return err
+		}
+		return &usageError{msg: fmt.Sprintf("unknown command %q", args[0]), usage: mainUsage()}
 	}
-	return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
+	return &usageError{msg: "help takes at most one command", usage: mainUsage()}
 }

@@ -20,9 +20,6 @@ const shutdownGrace = 10 * time.Second
 
 // runServer serves the HTTP API on CARTBACK_HTTP_ADDR until ctx ends, then drains.
 func runServer(ctx context.Context, e env, log *logrus.Logger, args []string) error {
-	if len(args) != 0 {
-		return fmt.Errorf("%w: server takes no arguments", errUsage)
-	}
 	cfg, err := loadConfig(e, config.Config.RequireServer)
 	if err != nil {
 		return err

@@ -2,10 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/sirupsen/logrus"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/contrib/envconfig"
 
@@ -28,6 +35,19 @@ func loadConfig(e env, require func(config.Config) error) (config.Config, error)
 	return cfg, nil
 }
 
+// loadStackConfig reads the settings of start, state and reply, which talk to a running stack:
+// cartback's, with the ID key of CARTBACK_ID_KEY or else the dev stack's.
+func loadStackConfig(e env) (config.Config, error) {
+	cfg, err := loadConfig(e, func(config.Config) error { return nil })
+	if err != nil {
+		return config.Config{}, err
+	}
+	if err := stackIDKey(&cfg); err != nil {
+		return config.Config{}, err
+	}
+	return cfg, nil
+}
+
 // envLookup adapts env to envconfig, which also lists the environment (for gRPC headers).
 type envLookup struct{ e env }
 
@@ -41,13 +61,9 @@ func (envLookup) Environ() []string { return os.Environ() }
 // connects on first use instead of now: the server must start (and answer /readyz 503) while
 // Temporal is down.
 func temporalClient(ctx context.Context, e env, log logrus.FieldLogger, lazy bool) (client.Client, string, error) {
-	opts, err := envconfig.LoadClientOptions(envconfig.LoadClientOptionsRequest{EnvLookup: envLookup{e}})
+	opts, err := clientOptions(e, log)
 	if err != nil {
-		return nil, "", fmt.Errorf("invalid Temporal client settings (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TLS_*, TEMPORAL_API_KEY): %w", err)
-	}
-	opts.Logger = worker.NewLogger(log)
-	if opts.Namespace == "" {
-		opts.Namespace = client.DefaultNamespace
+		return nil, "", err
 	}
 	if lazy {
 		c, err := client.NewLazyClient(opts)
@@ -60,11 +76,128 @@ func temporalClient(ctx context.Context, e env, log logrus.FieldLogger, lazy boo
 	return c, opts.Namespace, nil
 }
 
+// clientOptions is the Temporal client's settings, from the SDK's envconfig, with our logger.
+func clientOptions(e env, log logrus.FieldLogger) (client.Options, error) {
+	opts, err := envconfig.LoadClientOptions(envconfig.LoadClientOptionsRequest{EnvLookup: envLookup{e}})
+	if err != nil {
+		return client.Options{}, fmt.Errorf("invalid Temporal client settings (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TLS_*, TEMPORAL_API_KEY): %w", err)
+	}
+	opts.Logger = worker.NewLogger(log)
+	if opts.Namespace == "" {
+		opts.Namespace = client.DefaultNamespace
+	}
+	return opts, nil
+}
+
 func hostPort(o client.Options) string {
 	if o.HostPort == "" {
 		return client.DefaultHostPort
 	}
 	return o.HostPort
+}
+
+// devHost is where `cartback dev` serves its Temporal (devserver.DefaultIP: devserver itself is
+// left out of the production build).
+const devHost = "127.0.0.1"
+
+// connectTimeout bounds how long start, state and reply wait for Temporal to answer: they make
+// one call, and a person waits for it.
+const connectTimeout = 5 * time.Second
+
+// stackClient connects start, state and reply to Temporal: where TEMPORAL_ADDRESS or a
+// TEMPORAL_CONFIG_FILE profile says, or else to the dev stack's, 127.0.0.1:CARTBACK_TEMPORAL_PORT,
+// so that they work against a running `cartback dev` with nothing set. A Temporal that does not
+// answer within connectTimeout is one line, naming the address and where it came from.
+func stackClient(ctx context.Context, e env, log logrus.FieldLogger, cfg config.Config) (client.Client, error) {
+	opts, err := clientOptions(e, log)
+	if err != nil {
+		return nil, err
+	}
+	source, advice := "TEMPORAL_ADDRESS", ""
+	if _, set := e.lookup("TEMPORAL_ADDRESS"); !set {
+		source = "a TEMPORAL_CONFIG_FILE profile's address"
+	}
+	if opts.HostPort == "" {
+		opts.HostPort = net.JoinHostPort(devHost, strconv.Itoa(cfg.Dev.TemporalPort))
+		source, advice = "the dev stack's, CARTBACK_TEMPORAL_PORT", "; is `cartback dev` running?"
+	}
+	opts.ConnectionOptions.GetSystemInfoTimeout = connectTimeout
+	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
+	c, err := client.DialContext(ctx, opts)
+	if err == nil {
+		return c, nil
+	}
+	if why, ok := unreachable(err); ok {
+		return nil, fmt.Errorf("cannot reach Temporal at %s (%s): %s%s", opts.HostPort, source, why, advice)
+	}
+	return nil, fmt.Errorf("connecting to Temporal at %s (%s): %w", opts.HostPort, source, err)
+}
+
+// unreachable says why Temporal did not answer (nothing listening, a wrong host, TLS, too slow),
+// in the last words of gRPC's explanation, which repeats the address and wraps the cause several
+// times. A Temporal that answered with a refusal (ok false) keeps its own words. The SDK turns
+// gRPC's codes into serviceerror's types.
+func unreachable(err error) (why string, ok bool) {
+	var (
+		unavailable *serviceerror.Unavailable
+		deadline    *serviceerror.DeadlineExceeded
+	)
+	switch {
+	case errors.As(err, &unavailable) && strings.Contains(unavailable.Message, "no children to pick from"):
+		return "its host name resolves to no address", true // gRPC's words for it
+	case errors.As(err, &unavailable):
+		return lastWords(unavailable.Message), true
+	case errors.As(err, &deadline) || errors.Is(err, context.DeadlineExceeded):
+		return fmt.Sprintf("no answer within %v", connectTimeout), true
+	}
+	return "", false
+}
+
+// lastWords is the innermost cause of an error message that wraps it as "a: b: c": "c".
+func lastWords(msg string) string {
+	msg = strings.Trim(msg, `" `)
+	if i := strings.LastIndex(msg, ": "); i >= 0 {
+		msg = msg[i+2:]
+	}
+	return strings.Trim(msg, `" `)
+}
+
+// idKeyFile is the name of the file in the data directory where `cartback dev` keeps the
+// workflow ID key it generated.
+const idKeyFile = "id_key"
+
+// readSecret reads a secret kept in path by `cartback dev`; a missing file is os.ErrNotExist.
+func readSecret(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// stackIDKey gives start, state and reply, when CARTBACK_ID_KEY is unset, the key the dev stack
+// keeps in its data directory: a flow's workflow ID depends on it, and the dev stack's flows were
+// started with that one.
+func stackIDKey(cfg *config.Config) error {
+	if len(cfg.IDKey) > 0 {
+		return nil
+	}
+	path := filepath.Join(cfg.Dev.DataDir, idKeyFile)
+	if !filepath.IsAbs(path) && !strings.HasPrefix(path, "..") {
+		path = "." + string(filepath.Separator) + path // "./.cartback/id_key" reads as a path
+	}
+	v, err := readSecret(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("no workflow ID key: set CARTBACK_ID_KEY, or run `cartback dev` first, which keeps one in %s (CARTBACK_DATA_DIR)", path)
+	case err != nil:
+		return fmt.Errorf("reading the workflow ID key of `cartback dev` (CARTBACK_DATA_DIR): %w", err)
+	case v == "":
+		return fmt.Errorf("%s is empty: set CARTBACK_ID_KEY, or delete the file and run `cartback dev`, which writes a new one", path)
+	}
+	cfg.IDKey = []byte(v)
+	return nil
 }
 
 // newStarter builds the starter over c with the flow settings of cfg.

@@ -16,9 +16,6 @@ import (
 
 // runWorker runs the flows and their sends until ctx ends.
 func runWorker(ctx context.Context, e env, log *logrus.Logger, args []string) error {
-	if len(args) != 0 {
-		return fmt.Errorf("%w: worker takes no arguments", errUsage)
-	}
 	cfg, err := loadConfig(e, config.Config.RequireWorker)
 	if err != nil {
 		return err
