@@ -27,29 +27,39 @@ const versionTable = "cartback_schema_version"
 // migrationLockID is the PostgreSQL advisory lock of the migrations (see newProvider).
 var migrationLockID = int64(crc32.ChecksumIEEE([]byte("cartback store migrations")))
 
-// fileLockRetry is how often a copy waiting for another's SQLite migration tries the lock again.
+// fileLockRetry is how often a copy waiting for another's SQLite start tries the lock again.
 const fileLockRetry = 20 * time.Millisecond
 
-// migrate applies the pending migrations, safely when several copies start at once.
+// startUp connects and applies the pending migrations, safely when several copies start at once.
+func startUp(ctx context.Context, db *sql.DB, loc location) error {
+	run := func() error {
+		if err := db.PingContext(ctx); err != nil {
+			return fmt.Errorf("store: connecting to the database: %w", err)
+		}
+		return migrate(ctx, db, loc)
+	}
+	if loc.kind == sqliteKind {
+		// goose has no locker for SQLite. An exclusive lock on a file beside the database holds
+		// the whole start: the first connection too, since switching a new file to WAL takes a
+		// lock that SQLite does not wait for (busy_timeout does not apply: "database is locked"
+		// at once), then goose's run, its version table's creation included. The system
+		// releases the lock if the process dies. It is a file of its own: SQLite's locks on the
+		// database file are POSIX locks, which closing any other descriptor of it would drop.
+		return withFileLock(ctx, loc.dsn+"-startup.lock", run)
+	}
+	return run()
+}
+
+// migrate applies the pending migrations; on PostgreSQL, goose's locker serialises the copies.
 func migrate(ctx context.Context, db *sql.DB, loc location) error {
 	provider, err := newProvider(db, loc)
 	if err != nil {
 		return fmt.Errorf("store: reading the migrations: %w", err)
 	}
-	up := func() error {
-		if _, err := provider.Up(ctx); err != nil {
-			return fmt.Errorf("store: migrating the database: %w", err)
-		}
-		return nil
+	if _, err := provider.Up(ctx); err != nil {
+		return fmt.Errorf("store: migrating the database: %w", err)
 	}
-	if loc.kind == sqliteKind {
-		// goose has no locker for SQLite. An exclusive lock on a file beside the database holds
-		// the whole of goose's run, its version table's creation included; the system releases it
-		// if the process dies. It is a file of its own: SQLite's locks on the database file are
-		// POSIX locks, which closing any other descriptor of that file would drop.
-		return withFileLock(ctx, loc.dsn+"-migrations.lock", up)
-	}
-	return up()
+	return nil
 }
 
 // newProvider is goose over the embedded migrations, for loc's database. On PostgreSQL, the
@@ -81,7 +91,7 @@ func withFileLock(ctx context.Context, path string, fn func() error) error {
 		err = ctx.Err()
 	}
 	if err != nil {
-		return fmt.Errorf("store: waiting for the migration lock %s: %w", path, err)
+		return fmt.Errorf("store: waiting for the start-up lock %s: %w", path, err)
 	}
 	defer l.Unlock()
 	return fn()

@@ -15,7 +15,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"time"
 )
 
@@ -33,7 +32,7 @@ type Store struct {
 //	sqlite://cartback.db                                             (relative to the working directory)
 //
 // A URL of no accepted form gives an error wrapping ErrBadURL. The SQLite file is created if
-// missing, its directory is not; beside it Open keeps <file>-migrations.lock, which copies
+// missing, its directory is not; beside it Open keeps <file>-startup.lock, which copies
 // starting at once lock in turn. ctx bounds the connection and the migrations, including the
 // wait for another copy's migrations.
 func Open(ctx context.Context, rawURL string) (*Store, error) {
@@ -45,11 +44,7 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("store: connecting to the database: %w", err)
-	}
-	if err := migrate(ctx, db, loc); err != nil {
+	if err := startUp(ctx, db, loc); err != nil {
 		db.Close()
 		return nil, err
 	}
