@@ -6,10 +6,7 @@
 package deploy_test
 
 import (
-	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -39,20 +36,12 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/cartback/cartback/activities"
+	"github.com/cartback/cartback/internal/testpostgres"
 	"github.com/cartback/cartback/starter"
 	"github.com/cartback/cartback/whatsapp"
 	"github.com/cartback/cartback/whatsapp/fakegraph"
 	"github.com/cartback/cartback/worker"
 	"github.com/cartback/cartback/workflows"
-)
-
-// The PostgreSQL the test uses: trust (password-less) authentication, a user allowed to create
-// databases. Two fresh databases are created and dropped again.
-const (
-	postgresAddrEnv = "CARTBACK_TEST_POSTGRES"      // host:port
-	postgresUserEnv = "CARTBACK_TEST_POSTGRES_USER" // a role with CREATEDB
-	defaultAddr     = "127.0.0.1:5432"
-	defaultUser     = "postgres"
 )
 
 const composePath = "../docker-compose.yml"
@@ -80,9 +69,10 @@ func TestMain(m *testing.M) {
 // flow to its coupon, found afterwards by cart id through PostgreSQL visibility.
 func TestComposeOnPostgreSQL(t *testing.T) {
 	began := time.Now()
-	pg := connectPostgres(t)
+	pg := testpostgres.Find(t, "run the compose file's production shape on one")
 	f := readCompose(t)
-	dbs := freshDatabaseNames(t, pg)
+	// Two fresh databases, which the schema script creates; dropped when the test ends.
+	dbs := databases{main: pg.FreshName(t), visibility: pg.FreshName(t)}
 
 	schemaBegan := time.Now()
 	for round := 1; round <= 2; round++ { // the second run must change nothing and fail at nothing
@@ -104,64 +94,14 @@ func TestComposeOnPostgreSQL(t *testing.T) {
 	t.Logf("whole test: %v", time.Since(began).Round(time.Millisecond))
 }
 
-// postgres is where the test's PostgreSQL listens and who it logs in as.
-type postgres struct {
-	host string
-	port int
-	user string
-}
-
-// sqlConfig is the connection the server and the tool make, to database (empty: the plugin tries
-// "postgres", as the tool's create does).
-func (pg postgres) sqlConfig(database string) *config.SQL {
+// sqlConfig is the connection the server and the tool make to database.
+func sqlConfig(pg testpostgres.Server, database string) *config.SQL {
 	return &config.SQL{
 		PluginName:   "postgres12",
-		ConnectAddr:  net.JoinHostPort(pg.host, strconv.Itoa(pg.port)),
-		User:         pg.user,
+		ConnectAddr:  pg.Addr(),
+		User:         pg.User,
 		DatabaseName: database,
 	}
-}
-
-// exec runs statements on database through the Temporal server's own SQL admin connection, so
-// that the test needs no PostgreSQL driver of its own.
-func (pg postgres) exec(database string, stmts ...string) error {
-	conn, err := sqltool.NewConnection(pg.sqlConfig(database), log.NewNoopLogger())
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	for _, stmt := range stmts {
-		if err := conn.Exec(stmt); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// connectPostgres finds the test's PostgreSQL, or skips the test where none listens: Docker is not
-// needed to run the repository's tests, nor a database.
-func connectPostgres(t *testing.T) postgres {
-	t.Helper()
-	addr := cmp.Or(os.Getenv(postgresAddrEnv), defaultAddr)
-	user := cmp.Or(os.Getenv(postgresUserEnv), defaultUser)
-	host, portText, err := net.SplitHostPort(addr)
-	port, perr := strconv.Atoi(portText)
-	if err != nil || perr != nil {
-		t.Fatalf("%s=%q: want host:port", postgresAddrEnv, addr)
-	}
-	conn, err := net.DialTimeout("tcp", addr, 2*time.Second)
-	if err != nil {
-		t.Skipf("no PostgreSQL at %s (%v): set %s=host:port (and %s, default %q; trust authentication, "+
-			"a role that may create databases) to run the compose file's production shape on one",
-			addr, err, postgresAddrEnv, postgresUserEnv, defaultUser)
-	}
-	conn.Close()
-	pg := postgres{host: host, port: port, user: user}
-	// Something listens: a refused login is a misconfiguration to fix, not a reason to skip.
-	if err := pg.exec("", "SELECT 1"); err != nil {
-		t.Fatalf("PostgreSQL at %s refused %s=%q without a password: %v", addr, postgresUserEnv, user, err)
-	}
-	return pg
 }
 
 // composeFile is the part of docker-compose.yml this test runs.
@@ -229,42 +169,22 @@ type databases struct {
 	main, visibility string
 }
 
-// freshDatabaseNames picks names no other run uses, and drops both databases when the test ends
-// (forcibly: the server's pool may still hold connections when cleanups run).
-func freshDatabaseNames(t *testing.T, pg postgres) databases {
-	t.Helper()
-	b := make([]byte, 6)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	name := "cartback_test_" + hex.EncodeToString(b)
-	dbs := databases{main: name, visibility: name + "_visibility"}
-	t.Cleanup(func() {
-		for _, db := range []string{dbs.main, dbs.visibility} {
-			if err := pg.exec("", fmt.Sprintf(`DROP DATABASE IF EXISTS %q WITH (FORCE)`, db)); err != nil {
-				t.Errorf("dropping the test database %s: %v", db, err)
-			}
-		}
-	})
-	return dbs
-}
-
 // composeSchemaDir is where the admin-tools image keeps the server's schema directory.
 const composeSchemaDir = "/etc/temporal/schema"
 
 // runSchemaScript runs the temporal-schema service's script line by line: each temporal-sql-tool
 // command with the service's environment, its database names replaced by the test's and the
 // image's schema directory by the one of the server module this repository builds against.
-func runSchemaScript(t *testing.T, pg postgres, f composeFile, dbs databases) {
+func runSchemaScript(t *testing.T, pg testpostgres.Server, f composeFile, dbs databases) {
 	t.Helper()
 	svc := f.Services["temporal-schema"]
 	if len(svc.Command) != 3 || svc.Command[0] != "sh" || svc.Command[1] != "-euc" {
 		t.Fatalf("temporal-schema runs %q: want sh -euc and a script, so that a failed step fails the service", svc.Command)
 	}
 	env := environment(t, f, "temporal-schema", map[string]string{
-		"SQL_HOST":     pg.host,
-		"SQL_PORT":     strconv.Itoa(pg.port),
-		"SQL_USER":     pg.user,
+		"SQL_HOST":     pg.Host,
+		"SQL_PORT":     strconv.Itoa(pg.Port),
+		"SQL_USER":     pg.User,
 		"SQL_PASSWORD": "",
 	})
 	schemaDir := filepath.Join(serverModuleDir(t), "schema")
@@ -337,10 +257,10 @@ func serverModuleDir(t *testing.T) string {
 
 // checkSchemaVersions reads the versions the script left: the latest of the server module's
 // schema, in both databases.
-func checkSchemaVersions(t *testing.T, pg postgres, dbs databases, round int) {
+func checkSchemaVersions(t *testing.T, pg testpostgres.Server, dbs databases, round int) {
 	t.Helper()
 	for db, want := range map[string]string{dbs.main: postgresschema.Version, dbs.visibility: postgresschema.VisibilityVersion} {
-		conn, err := sqltool.NewConnection(pg.sqlConfig(db), log.NewNoopLogger())
+		conn, err := sqltool.NewConnection(sqlConfig(pg, db), log.NewNoopLogger())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -358,13 +278,13 @@ func checkSchemaVersions(t *testing.T, pg postgres, dbs databases, round int) {
 // points at this machine differs: the PostgreSQL address and user, the test's databases,
 // 127.0.0.1 and free ports, and the dynamic config file at the path the compose volume mounts.
 // The services find each other through static hosts, as in devserver: no ringpop in one process.
-func startTemporal(t *testing.T, pg postgres, f composeFile, dbs databases) string {
+func startTemporal(t *testing.T, pg testpostgres.Server, f composeFile, dbs databases) string {
 	t.Helper()
 	const ip = "127.0.0.1"
 	override := map[string]string{
-		"POSTGRES_SEEDS":           pg.host,
-		"DB_PORT":                  strconv.Itoa(pg.port),
-		"POSTGRES_USER":            pg.user,
+		"POSTGRES_SEEDS":           pg.Host,
+		"DB_PORT":                  strconv.Itoa(pg.Port),
+		"POSTGRES_USER":            pg.User,
 		"POSTGRES_PWD":             "",
 		"BIND_ON_IP":               ip,
 		"DYNAMIC_CONFIG_FILE_PATH": hostPath(t, f, "temporal", *f.Services["temporal"].Environment["DYNAMIC_CONFIG_FILE_PATH"]),
