@@ -35,27 +35,39 @@ type Reporter interface {
 // activity names of the workflows contract.
 type Activities struct {
 	WhatsApp         Sender
+	Consent          Consent  // cartback's store: who may be messaged
+	IDKey            []byte   // CARTBACK_ID_KEY: the customer keys of the store
 	Reporter         Reporter // nil when no CARTBACK_EVENTS_URL is set: outcomes are only logged
 	TemplateName     string
 	TemplateLanguage string
 }
 
 // SendTemplate asks the shopper the question with the pre-approved template: their first name in
-// the body, and the positive and negative quick-reply buttons naming the cart.
+// the body, and the positive, negative and "Stop promotions" quick-reply buttons naming the cart.
 func (a *Activities) SendTemplate(ctx context.Context, req workflows.TemplateRequest) (workflows.SendResult, error) {
+	if err := a.mayMessage(ctx, req.Customer.Phone); err != nil {
+		return workflows.SendResult{}, err
+	}
 	wamid, err := a.WhatsApp.SendTemplate(ctx, whatsapp.TemplateMessage{
-		To:           req.Customer.Phone,
-		Name:         a.TemplateName,
-		Language:     a.TemplateLanguage,
-		BodyParams:   []string{firstName(req.Customer.Name)},
-		QuickReplies: []string{workflows.PositivePayload(req.CartID), workflows.NegativePayload(req.CartID)},
+		To:         req.Customer.Phone,
+		Name:       a.TemplateName,
+		Language:   a.TemplateLanguage,
+		BodyParams: []string{firstName(req.Customer.Name)},
+		QuickReplies: []string{workflows.PositivePayload(req.CartID), workflows.NegativePayload(req.CartID),
+			workflows.StopPayload(req.CartID)},
 		CallbackData: req.CallbackData,
 	})
+	if err := a.rememberOptOut(ctx, req.Customer.Phone, err); err != nil {
+		return workflows.SendResult{}, err
+	}
 	return sent(wamid, err)
 }
 
 // SendReminder answers a positive reply with the cart: its items and the link back to it.
 func (a *Activities) SendReminder(ctx context.Context, req workflows.ReminderRequest) (workflows.SendResult, error) {
+	if err := a.mayMessage(ctx, req.Phone); err != nil {
+		return workflows.SendResult{}, err
+	}
 	wamid, err := a.WhatsApp.SendText(ctx, whatsapp.TextMessage{
 		To: req.Phone, Body: reminderText(req.Cart), PreviewURL: true, CallbackData: req.CallbackData,
 	})
@@ -64,6 +76,9 @@ func (a *Activities) SendReminder(ctx context.Context, req workflows.ReminderReq
 
 // SendCoupon answers a negative reply with the coupon code.
 func (a *Activities) SendCoupon(ctx context.Context, req workflows.CouponRequest) (workflows.SendResult, error) {
+	if err := a.mayMessage(ctx, req.Phone); err != nil {
+		return workflows.SendResult{}, err
+	}
 	wamid, err := a.WhatsApp.SendText(ctx, whatsapp.TextMessage{
 		To: req.Phone, Body: couponText(req.CouponCode, req.CartURL), PreviewURL: true, CallbackData: req.CallbackData,
 	})

@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/cartback/cartback/events"
+	"github.com/cartback/cartback/internal/teststore"
 	"github.com/cartback/cartback/whatsapp"
 	"github.com/cartback/cartback/whatsapp/fakegraph"
 	"github.com/cartback/cartback/workflows"
@@ -23,6 +24,8 @@ const (
 	phoneNumberID = "106540352242922"
 	token         = "test-token"
 )
+
+var testIDKey = []byte("activities test id key..........")
 
 var cart = workflows.Cart{
 	ID: "c_8f3a", Currency: "USD", TotalMinor: 15497, URL: "https://shop.example.com/cart/c_8f3a",
@@ -44,7 +47,8 @@ func setup(t *testing.T, reporter Reporter) (*fakegraph.Server, *testsuite.TestA
 	}
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
-	env.RegisterActivity(&Activities{WhatsApp: wa, Reporter: reporter, TemplateName: "cart_check_in", TemplateLanguage: "en_US"})
+	env.RegisterActivity(&Activities{WhatsApp: wa, Consent: teststore.Open(t), IDKey: testIDKey, Reporter: reporter,
+		TemplateName: "cart_check_in", TemplateLanguage: "en_US"})
 	return graph, env
 }
 

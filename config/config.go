@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cartback/cartback/phone"
+	"github.com/cartback/cartback/store"
 	"github.com/cartback/cartback/workflows"
 )
 
@@ -42,6 +44,8 @@ const (
 	DefaultRetention        = 30 * 24 * time.Hour
 	DefaultTemporalPort     = 7233
 	DefaultUIPort           = 8233
+	DefaultDenyCountries    = "US" // Meta delivers no marketing templates to US numbers (see the README)
+	DefaultFrequencyCap     = 7 * 24 * time.Hour
 
 	// MinRetention is the shortest namespace retention Temporal accepts.
 	MinRetention   = 24 * time.Hour
@@ -54,6 +58,10 @@ type Config struct {
 	Flow     Flow
 	Events   Events
 	Dev      Dev
+	Policy   Policy
+
+	// DatabaseURL is cartback's own store (CARTBACK_DATABASE_URL): postgres://… or sqlite://path.
+	DatabaseURL string
 
 	// IDKey keys the HMAC that turns a phone number into a workflow ID (CARTBACK_ID_KEY). It must
 	// never change for a deployment: replies would stop reaching the flows already running.
@@ -83,6 +91,13 @@ type WhatsApp struct {
 type Flow struct {
 	ReplyWindow time.Duration // CARTBACK_REPLY_WINDOW
 	CouponCode  string        // CARTBACK_COUPON_CODE
+}
+
+// Policy is who may be messaged: the README's "Messaging policy".
+type Policy struct {
+	AllowCountries []string      // CARTBACK_ALLOW_COUNTRIES: ISO 3166-1 alpha-2, upper case
+	DenyCountries  []string      // CARTBACK_DENY_COUNTRIES
+	FrequencyCap   time.Duration // CARTBACK_FREQUENCY_CAP: 0 is off
 }
 
 // Events is where flows' outcomes are reported.
@@ -131,9 +146,13 @@ func Variables() []Variable {
 type setting struct {
 	Variable
 	// field is the Config field Load fills: a *string, *[]byte, *time.Duration (a positive Go
-	// duration), *float64 (a positive number) or *int (a TCP port). nil for the Temporal client's
-	// variables, which the SDK's envconfig reads.
+	// duration), *float64 (a positive number), *int (a TCP port) or *[]string (country codes,
+	// comma-separated). nil for the Temporal client's variables, which the SDK's envconfig reads.
 	field func(*Config) any
+	// check validates a *string field's value.
+	check func(string) error
+	// zeroOff lets a *time.Duration be "0", which turns its feature off.
+	zeroOff bool
 	// url requires an http(s) URL (a *string field); trailing slashes are dropped.
 	url bool
 	// minDuration and minLength bound a *time.Duration and a *[]byte.
@@ -151,6 +170,7 @@ var (
 	workerOnly   = []string{CommandWorker}
 	serverOnly   = []string{CommandServer}
 	workerServer = []string{CommandWorker, CommandServer}
+	usesStore    = []string{CommandWorker, CommandServer, CommandStart, CommandState, CommandDev}
 	devOnly      = []string{CommandDev}
 	// The commands that talk to a running stack take the dev stack's ID key and Temporal port
 	// when nothing else is set.
@@ -225,8 +245,8 @@ var settings = []setting{
 		field: func(c *Config) any { return &c.WhatsApp.VerifyToken }},
 
 	// cartback.
-	{Variable: Variable{Name: "CARTBACK_ID_KEY", RequiredBy: serverOnly, Secret: true,
-		ReadBy:      []string{CommandServer, CommandStart, CommandState, CommandReply, CommandDev},
+	{Variable: Variable{Name: "CARTBACK_ID_KEY", RequiredBy: workerServer, Secret: true,
+		ReadBy:      []string{CommandWorker, CommandServer, CommandStart, CommandState, CommandReply, CommandDev},
 		Description: "keys the customer's workflow ID; at least 16 characters; never change it (`dev` generates one in its data directory, and `start`, `state` and `reply` use that one when this is unset)"},
 		field: func(c *Config) any { return &c.IDKey }, minLength: minIDKeyLength},
 	{Variable: Variable{Name: "CARTBACK_API_KEY", RequiredBy: serverOnly, Secret: true, ReadBy: serverAndDev,
@@ -241,6 +261,18 @@ var settings = []setting{
 	{Variable: Variable{Name: "CARTBACK_COUPON_CODE", Default: DefaultCouponCode, ReadBy: startsFlows,
 		Description: "the code a negative reply gets"},
 		field: func(c *Config) any { return &c.Flow.CouponCode }},
+	{Variable: Variable{Name: "CARTBACK_DATABASE_URL", RequiredBy: workerServer, Secret: true, ReadBy: usesStore,
+		Description: "cartback's own store (consent, suppressions, the frequency cap), shared by every copy: `postgres://user:password@host:5432/cartback` or `sqlite:///path/cartback.db`; `dev` (and `start`, `state` beside it) default to `cartback.db` in its data directory"},
+		field: func(c *Config) any { return &c.DatabaseURL }, check: store.ValidateURL},
+	{Variable: Variable{Name: "CARTBACK_ALLOW_COUNTRIES", ReadBy: startsFlows,
+		Description: "when set, the only countries messaged: ISO 3166 codes of the number's region, comma-separated (e.g. `ID,MX`)"},
+		field: func(c *Config) any { return &c.Policy.AllowCountries }},
+	{Variable: Variable{Name: "CARTBACK_DENY_COUNTRIES", Default: DefaultDenyCountries, ReadBy: startsFlows,
+		Description: "countries never messaged, even when allowed (`none` for none); Meta delivers no marketing templates to US numbers"},
+		field: func(c *Config) any { return &c.Policy.DenyCountries }},
+	{Variable: Variable{Name: "CARTBACK_FREQUENCY_CAP", Default: durationText(DefaultFrequencyCap), ReadBy: startsFlows,
+		Description: "at most one template per customer in this time, counted from the last one Meta accepted (Go duration; `0` turns it off)"},
+		field: func(c *Config) any { return &c.Policy.FrequencyCap }, zeroOff: true},
 	{Variable: Variable{Name: "CARTBACK_SENDS_PER_SECOND", Default: strconv.Itoa(DefaultSendsPerSecond), ReadBy: workerAndDev,
 		Description: "cap on Graph API sends for the whole deployment (Meta allows 80/s per number, inbound included)"},
 		field: func(c *Config) any { return &c.SendsPerSecond }},
@@ -344,6 +376,8 @@ func isZero(field any) bool {
 		return *f == 0
 	case *int:
 		return *f == 0
+	case *[]string:
+		return len(*f) == 0
 	}
 	panic(fmt.Sprintf("config: unsupported field type %T", field))
 }
@@ -387,6 +421,11 @@ func parse(s setting, raw string, field any) error {
 			}
 			raw = strings.TrimRight(raw, "/")
 		}
+		if s.check != nil {
+			if err := s.check(raw); err != nil {
+				return err
+			}
+		}
 		*f = raw
 	case *[]byte:
 		if len(raw) < s.minLength {
@@ -395,6 +434,10 @@ func parse(s setting, raw string, field any) error {
 		*f = []byte(raw)
 	case *time.Duration:
 		d, err := time.ParseDuration(raw)
+		if s.zeroOff && err == nil && d == 0 {
+			*f = 0
+			return nil
+		}
 		if err != nil || d <= 0 {
 			return fmt.Errorf("must be a positive Go duration such as 24h or 90m, not %q", raw)
 		}
@@ -414,6 +457,12 @@ func parse(s setting, raw string, field any) error {
 			return fmt.Errorf("must be a TCP port, 1 to 65535, not %q", raw)
 		}
 		*f = p
+	case *[]string:
+		codes, err := countries(raw)
+		if err != nil {
+			return err
+		}
+		*f = codes
 	default:
 		panic(fmt.Sprintf("config: %s has an unsupported field type %T", s.Name, field))
 	}
@@ -426,4 +475,20 @@ func durationText(d time.Duration) string {
 		return strconv.FormatInt(int64(d/time.Hour), 10) + "h"
 	}
 	return d.String()
+}
+
+// countries parses a comma-separated list of ISO 3166-1 alpha-2 codes; "none" is the empty list.
+func countries(raw string) ([]string, error) {
+	if strings.EqualFold(raw, "none") {
+		return nil, nil
+	}
+	var codes []string
+	for _, c := range strings.Split(raw, ",") {
+		c = strings.ToUpper(strings.TrimSpace(c))
+		if !phone.IsRegion(c) {
+			return nil, fmt.Errorf("must be ISO 3166 country codes separated by commas (e.g. ID,MX), or none; %q is not one", c)
+		}
+		codes = append(codes, c)
+	}
+	return codes, nil
 }

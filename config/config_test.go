@@ -112,8 +112,8 @@ func TestRequireListsMissingVariables(t *testing.T) {
 		require func(Config) error
 		want    []string
 	}{
-		"worker": {Config.RequireWorker, []string{"WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_TOKEN"}},
-		"server": {Config.RequireServer, []string{"CARTBACK_API_KEY", "CARTBACK_ID_KEY", "WHATSAPP_APP_SECRET", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_VERIFY_TOKEN"}},
+		"worker": {Config.RequireWorker, []string{"CARTBACK_DATABASE_URL", "CARTBACK_ID_KEY", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_TOKEN"}},
+		"server": {Config.RequireServer, []string{"CARTBACK_API_KEY", "CARTBACK_DATABASE_URL", "CARTBACK_ID_KEY", "WHATSAPP_APP_SECRET", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_VERIFY_TOKEN"}},
 	} {
 		err := tc.require(empty)
 		if err == nil {
@@ -128,6 +128,7 @@ func TestRequireListsMissingVariables(t *testing.T) {
 	full, err := Load(env(map[string]string{
 		"CARTBACK_API_KEY": "k", "CARTBACK_ID_KEY": "0123456789abcdef", "WHATSAPP_APP_SECRET": "s",
 		"WHATSAPP_VERIFY_TOKEN": "v", "WHATSAPP_PHONE_NUMBER_ID": "1", "WHATSAPP_TOKEN": "t",
+		"CARTBACK_DATABASE_URL": "postgres://cartback@db.internal:5432/cartback",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -140,7 +141,7 @@ func TestRequireListsMissingVariables(t *testing.T) {
 		}
 	}
 	// A key set by hand (as `dev` does with the ones it generates) counts as set.
-	generated := Config{APIKey: "k", IDKey: []byte("0123456789abcdef")}
+	generated := Config{APIKey: "k", IDKey: []byte("0123456789abcdef"), DatabaseURL: full.DatabaseURL}
 	generated.WhatsApp = full.WhatsApp
 	if err := generated.RequireServer(); err != nil {
 		t.Errorf("server with the keys set in code: %v", err)
@@ -265,5 +266,31 @@ func TestTableIsConsistent(t *testing.T) {
 	vs[0].ReadBy[0] = "changed"
 	if Variables()[0].ReadBy[0] == "changed" {
 		t.Error("Variables shares its slices with the table")
+	}
+}
+
+func TestMessagingPolicySettings(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Policy.AllowCountries) != 0 || !slices.Equal(c.Policy.DenyCountries, []string{"US"}) || c.Policy.FrequencyCap != 7*24*time.Hour {
+		t.Fatalf("defaults: %+v", c.Policy)
+	}
+	c, err = Load(env(map[string]string{"CARTBACK_ALLOW_COUNTRIES": "id, mx", "CARTBACK_DENY_COUNTRIES": "none", "CARTBACK_FREQUENCY_CAP": "0"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(c.Policy.AllowCountries, []string{"ID", "MX"}) || len(c.Policy.DenyCountries) != 0 || c.Policy.FrequencyCap != 0 {
+		t.Fatalf("ID,MX / none / 0: %+v", c.Policy)
+	}
+	for name, value := range map[string]string{
+		"CARTBACK_ALLOW_COUNTRIES": "MEX", "CARTBACK_DENY_COUNTRIES": "US,XX", "CARTBACK_FREQUENCY_CAP": "a week",
+		"CARTBACK_DATABASE_URL": "mysql://db/cartback",
+	} {
+		_, err := Load(env(map[string]string{name: value}))
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%q: %v, want an error naming it", name, value, err)
+		}
 	}
 }

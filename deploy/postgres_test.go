@@ -38,6 +38,7 @@ import (
 	"github.com/cartback/cartback/activities"
 	"github.com/cartback/cartback/internal/testpostgres"
 	"github.com/cartback/cartback/starter"
+	"github.com/cartback/cartback/store"
 	"github.com/cartback/cartback/whatsapp"
 	"github.com/cartback/cartback/whatsapp/fakegraph"
 	"github.com/cartback/cartback/worker"
@@ -89,7 +90,13 @@ func TestComposeOnPostgreSQL(t *testing.T) {
 	t.Logf("server started and namespace %q set up in %v", namespace, time.Since(serverBegan).Round(time.Millisecond))
 
 	flowBegan := time.Now()
-	runCartFlow(t, c, namespace)
+	// cartback's own store in a database of its own beside Temporal's, as docker-compose has it.
+	consent, err := store.Open(t.Context(), pg.URL(pg.CreateDatabase(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { consent.Close() })
+	runCartFlow(t, c, namespace, consent)
 	t.Logf("cart flow (start, reply, coupon, outcome, visibility) in %v", time.Since(flowBegan).Round(time.Millisecond))
 	t.Logf("whole test: %v", time.Since(began).Round(time.Millisecond))
 }
@@ -487,7 +494,7 @@ func retry(t *testing.T, ctx context.Context, what string, try func() error) {
 
 // runCartFlow runs one conversation the way production does: the worker's activities send to a
 // fake of Meta's Graph API, the starter starts the flow from a posted cart and delivers the reply.
-func runCartFlow(t *testing.T, c client.Client, namespace string) {
+func runCartFlow(t *testing.T, c client.Client, namespace string, consent *store.Store) {
 	t.Helper()
 	const (
 		phoneNumberID = "106540352242922"
@@ -513,15 +520,17 @@ func runCartFlow(t *testing.T, c client.Client, namespace string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := worker.New(c, &activities.Activities{WhatsApp: wa, TemplateName: "cart_check_in", TemplateLanguage: "en_US"}, 60)
+	idKey := []byte("deploy test id key, 32 bytes....")
+	w := worker.New(c, &activities.Activities{WhatsApp: wa, Consent: consent, IDKey: idKey, TemplateName: "cart_check_in", TemplateLanguage: "en_US"}, 60)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
 
 	st, err := starter.New(c, starter.Options{
-		IDKey:    []byte("deploy test id key, 32 bytes...."),
+		IDKey:    idKey,
 		Settings: workflows.Settings{ReplyWindow: time.Hour, CouponCode: coupon},
+		Consent:  consent,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/sirupsen/logrus"
 
 	"github.com/cartback/cartback/starter"
+	"github.com/cartback/cartback/store"
 	"github.com/cartback/cartback/whatsapp/webhook"
 )
 
@@ -18,8 +20,9 @@ type apiError struct {
 	status  int
 	Code    string            `json:"code"`
 	Message string            `json:"message"`
-	Fields  map[string]string `json:"fields,omitempty"`  // 400, 422: the bad fields by JSON path
-	CartID  string            `json:"cart_id,omitempty"` // 409: the cart whose flow is running
+	Fields  map[string]string `json:"fields,omitempty"`   // 400, 422: the bad fields by JSON path
+	CartID  string            `json:"cart_id,omitempty"`  // 409: the cart whose flow is running
+	RetryAt *time.Time        `json:"retry_at,omitempty"` // 409 frequency_cap: when a template may go again
 }
 
 func (e *apiError) Error() string { return e.Message }
@@ -37,6 +40,7 @@ func statusOf(err error) *apiError {
 		decode  *starter.DecodeError
 		invalid *starter.ValidationError
 		busy    *starter.BusyError
+		refused *starter.RefusedError
 		tooBig  *http.MaxBytesError
 	)
 	switch {
@@ -54,6 +58,16 @@ func statusOf(err error) *apiError {
 		return &apiError{status: http.StatusUnprocessableEntity, Code: "invalid_cart", Message: "some fields are invalid", Fields: invalid.Fields}
 	case errors.As(err, &busy):
 		return &apiError{status: http.StatusConflict, Code: "customer_busy", Message: busy.Error() + ": one conversation per customer at a time", CartID: busy.CartID}
+	case errors.As(err, &refused):
+		e := &apiError{status: http.StatusUnprocessableEntity, Code: refused.Code, Message: refused.Message}
+		if refused.Code == starter.RefusedFrequency {
+			e.status, e.RetryAt = http.StatusConflict, &refused.RetryAt
+		}
+		return e
+	case errors.Is(err, store.ErrBadCursor):
+		return &apiError{status: http.StatusBadRequest, Code: "invalid_query", Message: "cursor is not one a page of this list gave out"}
+	case errors.Is(err, store.ErrInvalid):
+		return &apiError{status: http.StatusBadRequest, Code: "invalid_customer_key", Message: "a customer key is 32 lower-case hex digits, as GET /v1/suppressions lists them"}
 	case errors.Is(err, starter.ErrNotFound):
 		return &apiError{status: http.StatusNotFound, Code: "not_found", Message: "no flow for this cart"}
 	case errors.Is(err, webhook.ErrMissingSignature), errors.Is(err, webhook.ErrMalformedSignature), errors.Is(err, webhook.ErrBadSignature):
@@ -61,7 +75,7 @@ func statusOf(err error) *apiError {
 	case errors.Is(err, webhook.ErrMalformedPayload):
 		return errBadWebhookBody
 	case errors.Is(err, starter.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
-		return &apiError{status: http.StatusServiceUnavailable, Code: "unavailable", Message: "Temporal is unavailable; retry later"}
+		return &apiError{status: http.StatusServiceUnavailable, Code: "unavailable", Message: "Temporal or cartback's store is unavailable; retry later"}
 	}
 	return &apiError{status: http.StatusInternalServerError, Code: "internal", Message: "internal error"}
 }

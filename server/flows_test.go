@@ -11,7 +11,9 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/cartback/cartback/activities"
+	"github.com/cartback/cartback/internal/teststore"
 	"github.com/cartback/cartback/internal/testtemporal"
+	"github.com/cartback/cartback/store"
 	"github.com/cartback/cartback/whatsapp"
 	"github.com/cartback/cartback/whatsapp/fakegraph"
 	"github.com/cartback/cartback/worker"
@@ -24,6 +26,7 @@ type flowEnv struct {
 	server *Server
 	graph  *fakegraph.Server
 	client client.Client
+	store  *store.Store // shared by the worker and the server, as in production
 }
 
 func startFlowEnv(t *testing.T) *flowEnv {
@@ -35,12 +38,13 @@ func startFlowEnv(t *testing.T) *flowEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := worker.New(c, &activities.Activities{WhatsApp: wa, TemplateName: "cart_check_in", TemplateLanguage: "en_US"}, 100)
+	db := teststore.Open(t)
+	w := worker.New(c, &activities.Activities{WhatsApp: wa, Consent: db, IDKey: testIDKey, TemplateName: "cart_check_in", TemplateLanguage: "en_US"}, 100)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
-	return &flowEnv{server: newServer(t, c, 30*time.Second), graph: graph, client: c}
+	return &flowEnv{server: newServer(t, c, db, 30*time.Second), graph: graph, client: c, store: db}
 }
 
 // start posts a cart and returns the 202 answer.

@@ -15,6 +15,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/cartback/cartback/internal/teststore"
 	"github.com/cartback/cartback/starter"
 	"github.com/cartback/cartback/workflows"
 )
@@ -31,12 +32,13 @@ const (
 
 var testIDKey = []byte("test-id-key-0123456789")
 
-// newServer builds a Server over c with the test configuration.
-func newServer(t *testing.T, c client.Client, callTimeout time.Duration) *Server {
+// newServer builds a Server over c and the store with the test configuration.
+func newServer(t *testing.T, c client.Client, consent starter.Consent, callTimeout time.Duration) *Server {
 	t.Helper()
 	st, err := starter.New(c, starter.Options{
 		IDKey:    testIDKey,
 		Settings: workflows.Settings{ReplyWindow: time.Hour, CouponCode: "SAVE10"},
+		Consent:  consent,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +65,7 @@ func unreachableServer(t *testing.T) *Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	return newServer(t, c, 2*time.Second)
+	return newServer(t, c, teststore.Open(t), 2*time.Second)
 }
 
 // answer is one response, its body read.

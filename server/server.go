@@ -95,6 +95,9 @@ func (s *Server) routes() {
 	api.HandleFunc("/carts/{cart_id}", s.cartState).Methods(http.MethodGet)
 	api.HandleFunc("/carts/{cart_id}", s.cancelCart).Methods(http.MethodDelete)
 	api.HandleFunc("/carts/{cart_id}/purchase", s.purchaseCart).Methods(http.MethodPost)
+	api.HandleFunc("/suppressions", s.addSuppression).Methods(http.MethodPost)
+	api.HandleFunc("/suppressions", s.listSuppressions).Methods(http.MethodGet)
+	api.HandleFunc("/suppressions/{customer_key}", s.removeSuppression).Methods(http.MethodDelete)
 }
 
 // ServeHTTP serves the API.

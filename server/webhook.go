@@ -87,9 +87,7 @@ func (s *Server) deliverEvent(ctx context.Context, e webhook.Event) error {
 	case webhook.KindStatus:
 		return s.deliverStatus(ctx, e.Status)
 	case webhook.KindPreference:
-		p := e.Preference
-		s.log.WithFields(logrus.Fields{"customer": s.starter.CustomerKey(p.WaID), "category": p.Category, "value": p.Value}).
-			Info("webhook: user preference changed")
+		return s.deliverPreference(ctx, e.Preference)
 	case webhook.KindError:
 		s.log.WithFields(logrus.Fields{"code": e.Error.Code, "title": e.Error.Title, "details": e.Error.Details}).
 			Warn("webhook: Meta reported an error")
@@ -110,7 +108,18 @@ func (s *Server) deliverMessage(ctx context.Context, m *webhook.Message) error {
 		return nil
 	}
 	reply := workflows.Reply{MessageID: m.ID, Kind: m.Kind, Text: m.Text, Payload: m.Payload, At: m.Timestamp}
-	return s.acknowledged(log, s.starter.Reply(ctx, m.From, reply))
+	return s.acknowledged(log, s.starter.Message(ctx, m.From, reply))
+}
+
+// deliverPreference acts on a shopper's choice about marketing messages in WhatsApp itself.
+func (s *Server) deliverPreference(ctx context.Context, p *webhook.Preference) error {
+	log := s.log.WithFields(logrus.Fields{"customer": s.starter.CustomerKey(p.WaID), "category": p.Category, "value": p.Value})
+	if p.Category != webhook.CategoryMarketing || (p.Value != webhook.PreferenceStop && p.Value != webhook.PreferenceResume) {
+		log.Info("webhook: user preference acknowledged: not one cartback acts on")
+		return nil
+	}
+	log.Info("webhook: user preference changed")
+	return s.acknowledged(log, s.starter.Preference(ctx, p.WaID, p.Value == webhook.PreferenceStop))
 }
 
 func (s *Server) deliverStatus(ctx context.Context, st *webhook.Status) error {

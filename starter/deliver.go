@@ -99,8 +99,12 @@ func (s *Starter) Reply(ctx context.Context, from string, r workflows.Reply) err
 // Status delivers a delivery status to the flow that sent the message. callbackData is Meta's echo
 // of biz_opaque_callback_data, which our sends set to the workflow ID; anything else there (another
 // system's sends from the same number) is not trusted, and the recipient's flow is used instead.
-// Errors: ErrNotFound (no open flow), ErrUnavailable.
+// A failed status with Meta's 131050 also suppresses the customer. Errors: ErrNotFound (no open
+// flow), ErrUnavailable.
 func (s *Starter) Status(ctx context.Context, callbackData, recipient string, st workflows.Status) error {
+	if err := s.rememberRefusal(ctx, recipient, st); err != nil {
+		return err
+	}
 	id := callbackData
 	if !strings.HasPrefix(id, workflows.WorkflowIDPrefix) {
 		id = workflows.WorkflowID(s.idKey, recipient)

@@ -24,6 +24,8 @@ type Starter struct {
 	now      func() time.Time
 	dc       converter.DataConverter
 	recent   *recentRuns
+	consent  Consent
+	policy   Policy
 }
 
 // Options configure a Starter.
@@ -36,12 +38,19 @@ type Options struct {
 	Now func() time.Time
 	// DataConverter must be the client's, to read runs' inputs and memos; nil means the default.
 	DataConverter converter.DataConverter
+	// Consent is cartback's store of suppressions and sends; required.
+	Consent Consent
+	// Policy says who may be messaged: countries and the frequency cap.
+	Policy Policy
 }
 
 // New returns a Starter over c.
 func New(c client.Client, o Options) (*Starter, error) {
 	if len(o.IDKey) == 0 {
 		return nil, errors.New("starter: the workflow ID key is required")
+	}
+	if o.Consent == nil {
+		return nil, errors.New("starter: cartback's store is required")
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -51,7 +60,7 @@ func New(c client.Client, o Options) (*Starter, error) {
 	}
 	return &Starter{
 		c: c, idKey: o.IDKey, settings: o.Settings, now: o.Now, dc: o.DataConverter,
-		recent: newRecentRuns(recentRunsSize),
+		recent: newRecentRuns(recentRunsSize), consent: o.Consent, policy: o.Policy,
 	}, nil
 }
 
@@ -93,7 +102,8 @@ type Started struct {
 
 // Start validates the cart and starts its flow. A cart that already has a flow (running or ended)
 // gets that flow back with Existing set, so reposting is safe; a customer whose flow for another
-// cart still runs gets a *BusyError. Errors: *ValidationError, *BusyError, ErrUnavailable.
+// cart still runs gets a *BusyError; a customer the messaging policy does not allow a *RefusedError.
+// Errors: *ValidationError, *BusyError, *RefusedError, ErrUnavailable.
 func (s *Starter) Start(ctx context.Context, c Cart) (Started, error) {
 	in, err := s.Validate(c)
 	if err != nil {
@@ -108,6 +118,12 @@ func (s *Starter) Start(ctx context.Context, c Cart) (Started, error) {
 		return Started{}, err
 	}
 
+	if err := s.policy.checkCountry(in.Customer.Phone); err != nil {
+		return Started{}, err
+	}
+	if err := s.mayStart(ctx, in.Customer.Phone); err != nil {
+		return Started{}, err
+	}
 	id := workflows.WorkflowID(s.idKey, in.Customer.Phone)
 	opts := client.StartWorkflowOptions{
 		ID:        id,

@@ -26,6 +26,7 @@ func New(c client.Client, a *activities.Activities, sendsPerSecond float64) *Wor
 	flows := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{})
 	flows.RegisterWorkflowWithOptions(workflows.CartRecovery, workflow.RegisterOptions{Name: workflows.WorkflowName})
 	flows.RegisterActivityWithOptions(a.Stop, activity.RegisterOptions{Name: workflows.StopActivity})
+	flows.RegisterActivityWithOptions(a.RecordTemplate, activity.RegisterOptions{Name: workflows.RecordTemplateActivity})
 
 	sends := sdkworker.New(c, workflows.SendsTaskQueue, sdkworker.Options{TaskQueueActivitiesPerSecond: sendsPerSecond})
 	sends.RegisterActivityWithOptions(a.SendTemplate, activity.RegisterOptions{Name: workflows.SendTemplateActivity})

@@ -21,6 +21,7 @@ import (
 
 	"github.com/cartback/cartback/activities"
 	"github.com/cartback/cartback/events"
+	"github.com/cartback/cartback/internal/teststore"
 	"github.com/cartback/cartback/internal/testtemporal"
 	"github.com/cartback/cartback/whatsapp"
 	"github.com/cartback/cartback/whatsapp/fakegraph"
@@ -68,6 +69,8 @@ func newStack(t *testing.T) *stack {
 	}
 	acts := &activities.Activities{
 		WhatsApp:         wa,
+		Consent:          teststore.Open(t),
+		IDKey:            idKey,
 		Reporter:         &events.Reporter{URL: storefront.URL, Secret: []byte(eventsSecret)},
 		TemplateName:     "cart_check_in",
 		TemplateLanguage: "en_US",

@@ -27,6 +27,17 @@ const (
 	codeEcosystem       = 131049 // Meta chose not to deliver, to protect the user experience
 )
 
+// consentChange versions the consent rules: the frequency cap's record of each template, a stop
+// reply ending the flow at any step (also after the branch was decided), and the stop words and
+// button. Flows started before it finish by the rules they started with.
+const (
+	consentChange  = "consent"
+	consentVersion = 1
+)
+
+// reasonStopReply is the outcome reason of a shopper who answered stop.
+const reasonStopReply = "shopper replied stop"
+
 // statusRank orders Meta's delivery statuses; a failure outranks them all.
 var statusRank = map[string]int{"sent": 1, "delivered": 2, "read": 3, "failed": 4}
 
@@ -38,6 +49,12 @@ var (
 		StartToCloseTimeout:    30 * time.Second,
 		ScheduleToCloseTimeout: time.Hour,
 		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute},
+	}
+	recordOptions = workflow.ActivityOptions{
+		TaskQueue:              TaskQueue,
+		StartToCloseTimeout:    10 * time.Second,
+		ScheduleToCloseTimeout: time.Hour,
+		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
 	}
 	reportOptions = workflow.ActivityOptions{
 		TaskQueue:              TaskQueue,
@@ -52,6 +69,7 @@ var (
 // reply with the cart reminder and a negative one with a coupon, and reports how it ended.
 func CartRecovery(ctx workflow.Context, in Input) (Result, error) {
 	f := &flow{in: in, seen: map[string]bool{}, state: State{CartID: in.Cart.ID}}
+	f.consent = workflow.GetVersion(ctx, consentChange, workflow.DefaultVersion, consentVersion) >= consentVersion
 	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (State, error) { return f.state, nil }); err != nil {
 		return Result{}, err
 	}
@@ -65,6 +83,7 @@ func CartRecovery(ctx workflow.Context, in Input) (Result, error) {
 // workflow goroutines one at a time, so no locking is needed.
 type flow struct {
 	in              Input
+	consent         bool // started under the consent rules (consentChange)
 	state           State
 	seen            map[string]bool // inbound message ids already taken: Meta delivers at least once
 	pendingStatuses []Status        // statuses that arrived before the template's message id was known
@@ -76,6 +95,7 @@ func (f *flow) listen(ctx workflow.Context) {
 	replies := workflow.GetSignalChannel(ctx, ReplySignal)
 	statuses := workflow.GetSignalChannel(ctx, StatusSignal)
 	purchases := workflow.GetSignalChannel(ctx, PurchasedSignal)
+	optOuts := workflow.GetSignalChannel(ctx, OptOutSignal)
 	sel := workflow.NewSelector(ctx)
 	sel.AddReceive(replies, func(c workflow.ReceiveChannel, _ bool) {
 		var r Reply
@@ -92,6 +112,12 @@ func (f *flow) listen(ctx workflow.Context) {
 		c.Receive(ctx, &p)
 		f.end(Result{Outcome: OutcomePurchased, Reason: p.OrderID})
 	})
+	// Only the consent rules' edge sends it, so flows of any version may take it.
+	sel.AddReceive(optOuts, func(c workflow.ReceiveChannel, _ bool) {
+		var o OptOut
+		c.Receive(ctx, &o)
+		f.end(Result{Outcome: OutcomeOptedOut, Reason: o.Reason})
+	})
 	// A cancelled flow stops listening; the main goroutine reports the cancellation.
 	sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) {})
 	for ctx.Err() == nil {
@@ -106,10 +132,15 @@ func (f *flow) onReply(ctx workflow.Context, r Reply) {
 		}
 		f.seen[r.MessageID] = true
 	}
+	class := classifyReply(r, f.in.Cart.ID, f.consent)
+	if f.consent && class == ReplyStop {
+		// A stop ends the flow at any step, also after a "1" or "2" decided the branch: a
+		// follow-up still being retried is cancelled.
+		f.end(Result{Outcome: OutcomeOptedOut, Reason: reasonStopReply})
+	}
 	if f.state.Reply != nil {
 		return // the branch is decided; later replies change nothing
 	}
-	class := ClassifyReply(r, f.in.Cart.ID)
 	if class == ReplyUnrecognised {
 		if len(f.state.UnrecognisedReplies) < maxUnrecognised {
 			f.state.UnrecognisedReplies = append(f.state.UnrecognisedReplies, r)
@@ -180,13 +211,17 @@ func (f *flow) converse(ctx workflow.Context) Result {
 	}
 	f.state.TemplateSentAt = workflow.Now(ctx)
 	f.state.ReplyDeadline = f.state.TemplateSentAt.Add(window)
+	if f.consent {
+		f.recordTemplate(ctx, sent.MessageID)
+	}
 	for _, s := range f.pendingStatuses {
 		f.onStatus(s)
 	}
 	f.pendingStatuses = nil
 
 	f.setStep(ctx, StepAwaitingReply)
-	replied, err := workflow.AwaitWithTimeout(ctx, window, func() bool {
+	// The deadline counts from the send, not from the end of the record before this wait.
+	replied, err := workflow.AwaitWithTimeout(ctx, f.state.ReplyDeadline.Sub(workflow.Now(ctx)), func() bool {
 		return f.state.Reply != nil || f.interrupt != nil
 	})
 	switch {
@@ -200,13 +235,27 @@ func (f *flow) converse(ctx workflow.Context) Result {
 
 	switch f.state.ReplyClass {
 	case ReplyStop:
-		return Result{Outcome: OutcomeOptedOut, Reason: "shopper replied stop"}
+		return Result{Outcome: OutcomeOptedOut, Reason: reasonStopReply}
 	case ReplyPositive:
 		req := ReminderRequest{CallbackData: callback, Phone: f.in.Customer.Phone, Cart: f.in.Cart}
 		return f.followUp(ctx, SendReminderActivity, req, OutcomeReminderSent)
 	default:
 		req := CouponRequest{CallbackData: callback, Phone: f.in.Customer.Phone, CartURL: f.in.Cart.URL, CouponCode: f.in.Settings.CouponCode}
 		return f.followUp(ctx, SendCouponActivity, req, OutcomeCouponSent)
+	}
+}
+
+// recordTemplate notes that Meta accepted the customer's template, for the frequency cap. A record
+// that keeps failing is logged: the conversation goes on, since the template was sent.
+func (f *flow) recordTemplate(ctx workflow.Context, messageID string) {
+	key, ok := CustomerKeyOf(workflow.GetInfo(ctx).WorkflowExecution.ID)
+	if !ok {
+		workflow.GetLogger(ctx).Warn("not a customer's workflow ID: the template is not counted by the frequency cap")
+		return
+	}
+	rec := TemplateRecord{CustomerKey: key, MessageID: messageID, At: f.state.TemplateSentAt}
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, recordOptions), RecordTemplateActivity, rec).Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Warn("could not record the template for the frequency cap", "error", err)
 	}
 }
 
@@ -261,6 +310,10 @@ func (f *flow) call(ctx workflow.Context, opts workflow.ActivityOptions, activit
 func sendFailed(activity string, err error) Result {
 	var appErr *temporal.ApplicationError
 	var failure SendFailure
+	var reason string
+	if errors.As(err, &appErr) && appErr.Type() == SuppressedErrorType && appErr.Details(&reason) == nil {
+		return Result{Outcome: OutcomeOptedOut, Reason: reason}
+	}
 	if errors.As(err, &appErr) && appErr.Type() == SendErrorType && appErr.Details(&failure) == nil {
 		reason := strconv.Itoa(failure.Code)
 		switch failure.Code {

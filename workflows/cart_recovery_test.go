@@ -22,6 +22,7 @@ type recorder struct {
 	reminders []ReminderRequest
 	coupons   []CouponRequest
 	reports   []OutcomeReport
+	records   []TemplateRecord
 }
 
 func (r *recorder) SendTemplate(_ context.Context, req TemplateRequest) (SendResult, error) {
@@ -43,6 +44,13 @@ func (r *recorder) SendCoupon(_ context.Context, req CouponRequest) (SendResult,
 	defer r.mu.Unlock()
 	r.coupons = append(r.coupons, req)
 	return SendResult{MessageID: "wamid.coupon"}, nil
+}
+
+func (r *recorder) RecordTemplate(_ context.Context, rec TemplateRecord) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.records = append(r.records, rec)
+	return nil
 }
 
 func (r *recorder) Stop(_ context.Context, rep OutcomeReport) error {

@@ -24,6 +24,7 @@ const (
 	ReplySignal     = "reply"     // payload Reply: the shopper answered on WhatsApp
 	StatusSignal    = "status"    // payload Status: Meta reported a delivery status of one of our messages
 	PurchasedSignal = "purchased" // payload Purchase: the storefront saw the order
+	OptOutSignal    = "opt_out"   // payload OptOut: the customer is suppressed; nothing more may be sent
 	StateQuery      = "state"     // answers State
 )
 
@@ -33,6 +34,9 @@ const (
 	SendReminderActivity = "SendReminder"
 	SendCouponActivity   = "SendCoupon"
 	StopActivity         = "Stop"
+	// RecordTemplateActivity notes in cartback's store that Meta accepted a customer's template:
+	// the frequency cap counts from it.
+	RecordTemplateActivity = "RecordTemplate"
 )
 
 // Search attributes, both Keyword. Neither holds personal data: Temporal does not encrypt them.
@@ -113,6 +117,14 @@ type Status struct {
 type StatusError struct {
 	Code  int    `json:"code"`
 	Title string `json:"title,omitempty"`
+}
+
+// OptOut tells a flow that its customer may no longer be messaged: a stop keyword or button, Meta's
+// user_preferences "stop", or the storefront. The edge records the suppression before signalling.
+type OptOut struct {
+	Reason    string    `json:"reason"`               // the suppression's reason, as the store names it
+	MessageID string    `json:"message_id,omitempty"` // the shopper's message, when one said stop
+	At        time.Time `json:"at,omitzero"`
 }
 
 // Purchase tells a flow that the cart was bought.
@@ -210,6 +222,18 @@ type OutcomeReport struct {
 // SendErrorType is the ApplicationError type of a send that Meta refused; its details hold a
 // SendFailure, so that the workflow can tell why without parsing messages.
 const SendErrorType = "WhatsAppSendError"
+
+// SuppressedErrorType is the ApplicationError type of a send refused because the customer is
+// suppressed: the check right before every send found them in cartback's store. Its detail is the
+// suppression's reason, a string.
+const SuppressedErrorType = "CustomerSuppressed"
+
+// TemplateRecord is the request of RecordTemplateActivity.
+type TemplateRecord struct {
+	CustomerKey string    `json:"customer_key"`
+	MessageID   string    `json:"message_id"`
+	At          time.Time `json:"at"` // when Meta accepted the template
+}
 
 // SendFailure is the detail of a SendErrorType error.
 type SendFailure struct {

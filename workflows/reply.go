@@ -21,6 +21,7 @@ const (
 const (
 	PositiveButtonIndex = 0
 	NegativeButtonIndex = 1
+	StopButtonIndex     = 2 // "Stop promotions"
 )
 
 // Choices carried in button payloads.
@@ -38,11 +39,31 @@ func PositivePayload(cartID string) string { return payloadPrefix + cartID + ":"
 // NegativePayload is the payload of the template's negative quick-reply button for a cart.
 func NegativePayload(cartID string) string { return payloadPrefix + cartID + ":" + choiceNegative }
 
+// StopPayload is the payload of the template's "Stop promotions" quick-reply button for a cart.
+func StopPayload(cartID string) string { return payloadPrefix + cartID + ":" + choiceStop }
+
+// IsStopPayload reports whether a button payload is a "Stop promotions" tap, whichever cart's
+// template it was on: an opt-out holds for every cart.
+func IsStopPayload(payload string) bool {
+	rest, ok := strings.CutPrefix(payload, payloadPrefix)
+	return ok && strings.HasSuffix(rest, ":"+choiceStop)
+}
+
 // ClassifyReply tells what a reply means for the flow of cartID. A button or interactive reply is
 // read from its payload, which names the cart: a payload naming another cart (a tap on an older
 // conversation's template) is unrecognised. A typed reply is read tolerantly: "1", " a ", "1.",
 // "A)" and "1️⃣" are all positive; "stop" in any case and with any punctuation stops.
-func ClassifyReply(r Reply, cartID string) ReplyClass {
+//
+// It reads replies by the consent rules: any stop keyword (IsStopKeyword), and the stop button of
+// any cart.
+func ClassifyReply(r Reply, cartID string) ReplyClass { return classifyReply(r, cartID, true) }
+
+// classifyReply reads a reply by the rules of a flow's version: without consent (flows started
+// before consentChange) only "stop" stops, and only this cart's stop button.
+func classifyReply(r Reply, cartID string, consent bool) ReplyClass {
+	if consent && (IsStopPayload(r.Payload) || (r.Payload == "" && IsStopKeyword(r.Text))) {
+		return ReplyStop
+	}
 	if r.Payload != "" {
 		return classifyPayload(r.Payload, cartID)
 	}

@@ -87,14 +87,19 @@ func startDev(ctx context.Context, e env, log *logrus.Logger, cfg config.Config,
 	if err := s.connect(ctx, e, log, useCluster); err != nil {
 		return nil, err
 	}
-	if s.worker, err = newWorker(s.cfg, s.client, log); err != nil {
+	db, err := openStore(ctx, s.cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.stops = append(s.stops, db.Close)
+	if s.worker, err = newWorker(s.cfg, s.client, db, log); err != nil {
 		return nil, err
 	}
 	if err := s.worker.Start(); err != nil {
 		return nil, fmt.Errorf("starting the worker: %w", err)
 	}
 	s.stops = append(s.stops, func() error { s.worker.Stop(); return nil })
-	h, err := newHandler(s.cfg, s.client, log)
+	h, err := newHandler(s.cfg, s.client, db, log)
 	if err != nil {
 		return nil, err
 	}

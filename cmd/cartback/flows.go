@@ -74,7 +74,12 @@ func withStarter(ctx context.Context, e env, log *logrus.Logger, cfg config.Conf
 		return err
 	}
 	defer c.Close()
-	st, err := newStarter(c, cfg)
+	db, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	st, err := newStarter(c, db, cfg)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/cartback/cartback/config"
 	"github.com/cartback/cartback/server"
+	"github.com/cartback/cartback/starter"
 )
 
 // shutdownGrace is how long in-flight requests get to finish after SIGTERM.
@@ -29,7 +30,12 @@ func runServer(ctx context.Context, e env, log *logrus.Logger, args []string) er
 		return err
 	}
 	defer c.Close()
-	h, err := newHandler(cfg, c, log)
+	db, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	h, err := newHandler(cfg, c, db, log)
 	if err != nil {
 		return err
 	}
@@ -41,8 +47,8 @@ func runServer(ctx context.Context, e env, log *logrus.Logger, args []string) er
 }
 
 // newHandler builds the HTTP server over c with the keys and secrets of cfg.
-func newHandler(cfg config.Config, c client.Client, log logrus.FieldLogger) (*server.Server, error) {
-	st, err := newStarter(c, cfg)
+func newHandler(cfg config.Config, c client.Client, consent starter.Consent, log logrus.FieldLogger) (*server.Server, error) {
+	st, err := newStarter(c, consent, cfg)
 	if err != nil {
 		return nil, err
 	}

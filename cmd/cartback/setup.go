@@ -18,6 +18,7 @@ import (
 
 	"github.com/cartback/cartback/config"
 	"github.com/cartback/cartback/starter"
+	"github.com/cartback/cartback/store"
 	"github.com/cartback/cartback/worker"
 	"github.com/cartback/cartback/workflows"
 )
@@ -200,10 +201,31 @@ func stackIDKey(cfg *config.Config) error {
 	return nil
 }
 
-// newStarter builds the starter over c with the flow settings of cfg.
-func newStarter(c client.Client, cfg config.Config) (*starter.Starter, error) {
+// newStarter builds the starter over c and cartback's store with the flow settings and the
+// messaging policy of cfg.
+func newStarter(c client.Client, consent starter.Consent, cfg config.Config) (*starter.Starter, error) {
 	return starter.New(c, starter.Options{
 		IDKey:    cfg.IDKey,
 		Settings: workflows.Settings{ReplyWindow: cfg.Flow.ReplyWindow, CouponCode: cfg.Flow.CouponCode},
+		Consent:  consent,
+		Policy: starter.Policy{AllowCountries: cfg.Policy.AllowCountries, DenyCountries: cfg.Policy.DenyCountries,
+			FrequencyCap: cfg.Policy.FrequencyCap},
 	})
+}
+
+// devStoreFile is the name of `cartback dev`'s store in its data directory.
+const devStoreFile = "cartback.db"
+
+// openStore opens cartback's store: CARTBACK_DATABASE_URL, or else (dev, and start and state
+// beside it) the SQLite file in the dev stack's data directory.
+func openStore(ctx context.Context, cfg config.Config) (*store.Store, error) {
+	url := cfg.DatabaseURL
+	if url == "" {
+		url = store.SQLiteURL(filepath.Join(cfg.Dev.DataDir, devStoreFile))
+	}
+	s, err := store.Open(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("opening cartback's store (CARTBACK_DATABASE_URL): %w", err)
+	}
+	return s, nil
 }

@@ -28,7 +28,12 @@ func runWorker(ctx context.Context, e env, log *logrus.Logger, args []string) er
 	if err := worker.EnsureSearchAttributes(ctx, c, namespace); err != nil {
 		return err
 	}
-	w, err := newWorker(cfg, c, log)
+	db, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	w, err := newWorker(cfg, c, db, log)
 	if err != nil {
 		return err
 	}
@@ -43,7 +48,7 @@ func runWorker(ctx context.Context, e env, log *logrus.Logger, args []string) er
 }
 
 // newWorker builds the worker over c: the Graph API client and the outcome reporter of cfg.
-func newWorker(cfg config.Config, c client.Client, log logrus.FieldLogger) (*worker.Worker, error) {
+func newWorker(cfg config.Config, c client.Client, consent activities.Consent, log logrus.FieldLogger) (*worker.Worker, error) {
 	wa, err := whatsapp.NewClient(whatsapp.Config{
 		BaseURL: cfg.WhatsApp.BaseURL, Version: cfg.WhatsApp.Version,
 		PhoneNumberID: cfg.WhatsApp.PhoneNumberID, Token: cfg.WhatsApp.Token,
@@ -51,7 +56,8 @@ func newWorker(cfg config.Config, c client.Client, log logrus.FieldLogger) (*wor
 	if err != nil {
 		return nil, fmt.Errorf("WhatsApp settings (WHATSAPP_*): %w", err)
 	}
-	a := &activities.Activities{WhatsApp: wa, TemplateName: cfg.WhatsApp.TemplateName, TemplateLanguage: cfg.WhatsApp.TemplateLanguage}
+	a := &activities.Activities{WhatsApp: wa, Consent: consent, IDKey: cfg.IDKey,
+		TemplateName: cfg.WhatsApp.TemplateName, TemplateLanguage: cfg.WhatsApp.TemplateLanguage}
 	if cfg.Events.URL != "" {
 		a.Reporter = &events.Reporter{URL: cfg.Events.URL, Secret: []byte(cfg.Events.Secret)}
 	} else {

@@ -81,6 +81,9 @@ const (
 	PreferenceResume = "resume"
 )
 
+// CategoryMarketing is the user_preferences category of marketing messages, the templates we send.
+const CategoryMarketing = "marketing_messages"
+
 // Preference is a user_preferences change: the user stopped or resumed a category of messages.
 type Preference struct {
 	WaID      string    // the user's wa_id (digits, no '+')
