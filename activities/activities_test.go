@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/cartback/cartback/events"
 	"github.com/cartback/cartback/internal/teststore"
+	"github.com/cartback/cartback/store"
 	"github.com/cartback/cartback/whatsapp"
 	"github.com/cartback/cartback/whatsapp/fakegraph"
 	"github.com/cartback/cartback/workflows"
@@ -39,6 +41,13 @@ var cart = workflows.Cart{
 // activity test environment (which converts errors as a worker would).
 func setup(t *testing.T, reporter Reporter) (*fakegraph.Server, *testsuite.TestActivityEnvironment) {
 	t.Helper()
+	graph, env, _ := setupWithStore(t, reporter)
+	return graph, env
+}
+
+// setupWithStore is setup, and the store the activities check consent in.
+func setupWithStore(t *testing.T, reporter Reporter) (*fakegraph.Server, *testsuite.TestActivityEnvironment, *store.Store) {
+	t.Helper()
 	graph, srv := fakegraph.NewTestServer(fakegraph.Options{PhoneNumberID: phoneNumberID, Token: token})
 	t.Cleanup(srv.Close)
 	wa, err := whatsapp.NewClient(whatsapp.Config{BaseURL: srv.URL, Version: "v23.0", PhoneNumberID: phoneNumberID, Token: token})
@@ -47,9 +56,10 @@ func setup(t *testing.T, reporter Reporter) (*fakegraph.Server, *testsuite.TestA
 	}
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
-	env.RegisterActivity(&Activities{WhatsApp: wa, Consent: teststore.Open(t), IDKey: testIDKey, Reporter: reporter,
+	db := teststore.Open(t)
+	env.RegisterActivity(&Activities{WhatsApp: wa, Consent: db, IDKey: testIDKey, Reporter: reporter,
 		TemplateName: "cart_check_in", TemplateLanguage: "en_US"})
-	return graph, env
+	return graph, env, db
 }
 
 func TestSendTemplate(t *testing.T) {
@@ -78,8 +88,8 @@ func TestSendTemplate(t *testing.T) {
 	if tpl.Name != "cart_check_in" || tpl.Language != "en_US" || len(tpl.BodyParams) != 1 || tpl.BodyParams[0] != "Sheena" {
 		t.Fatalf("template %+v", tpl)
 	}
-	want := []string{"cart:c_8f3a:yes", "cart:c_8f3a:no"}
-	if len(tpl.QuickReplies) != 2 || tpl.QuickReplies[0] != want[0] || tpl.QuickReplies[1] != want[1] {
+	want := []string{"cart:c_8f3a:yes", "cart:c_8f3a:no", "cart:c_8f3a:stop"}
+	if !slices.Equal(tpl.QuickReplies, want) {
 		t.Fatalf("quick replies %q, want %q", tpl.QuickReplies, want)
 	}
 }
