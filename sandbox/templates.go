@@ -30,6 +30,7 @@ var checkInTemplates = map[string]templateText{
 		Buttons: []string{
 			workflows.PositiveButtonIndex: "1 - Still want it",
 			workflows.NegativeButtonIndex: "2 - Something stopped me",
+			workflows.StopButtonIndex:     "Stop promotions",
 		},
 		Footer: "Reply STOP to stop these messages",
 	},
