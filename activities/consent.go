@@ -61,5 +61,5 @@ func (a *Activities) rememberOptOut(ctx context.Context, number string, sendErr 
 
 // RecordTemplate notes that Meta accepted the customer's template: the frequency cap counts from it.
 func (a *Activities) RecordTemplate(ctx context.Context, rec workflows.TemplateRecord) error {
-	return a.Consent.RecordTemplateAccepted(ctx, rec.CustomerKey, rec.At)
+	return a.Consent.RecordTemplateAccepted(ctx, workflows.CustomerKey(a.IDKey, rec.Phone), rec.At)
 }

@@ -68,7 +68,7 @@ func TestMetasOptOutRefusalIsRemembered(t *testing.T) {
 func TestRecordTemplate(t *testing.T) {
 	_, env, db := setupWithStore(t, nil)
 	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
-	if _, err := env.ExecuteActivity(workflows.RecordTemplateActivity, workflows.TemplateRecord{CustomerKey: customerKey, MessageID: "wamid.1", At: at}); err != nil {
+	if _, err := env.ExecuteActivity(workflows.RecordTemplateActivity, workflows.TemplateRecord{Phone: shopper, MessageID: "wamid.1", At: at}); err != nil {
 		t.Fatal(err)
 	}
 	got, ok, err := db.LastTemplateAccepted(context.Background(), customerKey)

@@ -181,6 +181,12 @@ func TestEveryBranchOnARealServer(t *testing.T) {
 		{"opted_out", time.Hour, func(t *testing.T, run client.WorkflowRun, _ fakegraph.Message) {
 			s.signal(t, run, workflows.ReplySignal, workflows.Reply{MessageID: "wamid.stop", Kind: "text", Text: "STOP"})
 		}, workflows.OutcomeOptedOut, 0},
+		{"stop_button", time.Hour, func(t *testing.T, run client.WorkflowRun, tpl fakegraph.Message) {
+			s.signal(t, run, workflows.ReplySignal, workflows.Reply{MessageID: "wamid.stop-button", Kind: "button", Text: "Stop promotions", Payload: tpl.Template.QuickReplies[workflows.StopButtonIndex]})
+		}, workflows.OutcomeOptedOut, 0},
+		{"opt_out_signal", time.Hour, func(t *testing.T, run client.WorkflowRun, _ fakegraph.Message) {
+			s.signal(t, run, workflows.OptOutSignal, workflows.OptOut{Reason: "user_preferences"})
+		}, workflows.OutcomeOptedOut, 0},
 		{"cancelled", time.Hour, func(t *testing.T, run client.WorkflowRun, _ fakegraph.Message) {
 			if err := s.client.CancelWorkflow(context.Background(), run.GetID(), ""); err != nil {
 				t.Fatal(err)

@@ -248,12 +248,7 @@ func (f *flow) converse(ctx workflow.Context) Result {
 // recordTemplate notes that Meta accepted the customer's template, for the frequency cap. A record
 // that keeps failing is logged: the conversation goes on, since the template was sent.
 func (f *flow) recordTemplate(ctx workflow.Context, messageID string) {
-	key, ok := CustomerKeyOf(workflow.GetInfo(ctx).WorkflowExecution.ID)
-	if !ok {
-		workflow.GetLogger(ctx).Warn("not a customer's workflow ID: the template is not counted by the frequency cap")
-		return
-	}
-	rec := TemplateRecord{CustomerKey: key, MessageID: messageID, At: f.state.TemplateSentAt}
+	rec := TemplateRecord{Phone: f.in.Customer.Phone, MessageID: messageID, At: f.state.TemplateSentAt}
 	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, recordOptions), RecordTemplateActivity, rec).Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Warn("could not record the template for the frequency cap", "error", err)
 	}

@@ -117,7 +117,7 @@ func TestTheAcceptedTemplateIsRecordedForTheFrequencyCap(t *testing.T) {
 	h := newHarness(t)
 	res := h.run(testInput())
 	h.expect(res, OutcomeNoReply, 0, 0)
-	want := TemplateRecord{CustomerKey: "0123456789abcdef0123456789abcdef", MessageID: templateWamid, At: start}
+	want := TemplateRecord{Phone: testInput().Customer.Phone, MessageID: templateWamid, At: start}
 	if len(h.rec.records) != 1 || h.rec.records[0] != want {
 		t.Fatalf("records %+v, want [%+v]", h.rec.records, want)
 	}

@@ -228,11 +228,12 @@ const SendErrorType = "WhatsAppSendError"
 // suppression's reason, a string.
 const SuppressedErrorType = "CustomerSuppressed"
 
-// TemplateRecord is the request of RecordTemplateActivity.
+// TemplateRecord is the request of RecordTemplateActivity. The activity keys the store by the
+// phone's customer key: the workflow holds no ID key.
 type TemplateRecord struct {
-	CustomerKey string    `json:"customer_key"`
-	MessageID   string    `json:"message_id"`
-	At          time.Time `json:"at"` // when Meta accepted the template
+	Phone     string    `json:"phone"`
+	MessageID string    `json:"message_id"`
+	At        time.Time `json:"at"` // when Meta accepted the template
 }
 
 // SendFailure is the detail of a SendErrorType error.

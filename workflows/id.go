@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"strings"
 
 	"github.com/cartback/cartback/phone"
 )
@@ -27,16 +26,4 @@ func CustomerKey(idKey []byte, number string) string {
 // stop reaching the flows already running.
 func WorkflowID(idKey []byte, number string) string {
 	return WorkflowIDPrefix + CustomerKey(idKey, number)
-}
-
-// CustomerKeyOf is the customer key a workflow ID names, and whether it is a cart recovery ID.
-func CustomerKeyOf(workflowID string) (string, bool) {
-	key, ok := strings.CutPrefix(workflowID, WorkflowIDPrefix)
-	if !ok || len(key) != 32 {
-		return "", false
-	}
-	if _, err := hex.DecodeString(key); err != nil {
-		return "", false
-	}
-	return key, true
 }

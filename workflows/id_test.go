@@ -24,15 +24,3 @@ func TestWorkflowIDIsPerCustomerAndKeyed(t *testing.T) {
 		t.Fatal("the id does not depend on the key")
 	}
 }
-
-func TestCustomerKeyOf(t *testing.T) {
-	key := []byte("a deployment's secret id key....")
-	if got, ok := CustomerKeyOf(WorkflowID(key, "+525512345678")); !ok || got != CustomerKey(key, "+525512345678") {
-		t.Fatalf("CustomerKeyOf = %q, %v", got, ok)
-	}
-	for _, id := range []string{"", "cart-recovery/", "cart-recovery/xyz", "other/0123456789abcdef0123456789abcdef", "cart-recovery/0123456789abcdef0123456789abcdeg"} {
-		if got, ok := CustomerKeyOf(id); ok {
-			t.Errorf("CustomerKeyOf(%q) = %q, want none", id, got)
-		}
-	}
-}
