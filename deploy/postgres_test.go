@@ -589,4 +589,17 @@ func runCartFlow(t *testing.T, c client.Client, namespace string, consent *store
 		}
 		return nil
 	})
+	// The worker and the starter share the store: the template the worker's flow sent is counted,
+	// and a STOP the edge records refuses the customer's next cart.
+	if last, ok, err := consent.LastTemplateAccepted(ctx, workflows.CustomerKey(idKey, "+34912345678")); err != nil || !ok || last.IsZero() {
+		t.Fatalf("the template in the store: %v %v %v", last, ok, err)
+	}
+	if err := st.Message(ctx, msgs[0].To, workflows.Reply{MessageID: "wamid.stop", Kind: "text", Text: "STOP"}); err != nil {
+		t.Fatalf("the STOP: %v", err)
+	}
+	cart.CartID = cartID + "-next"
+	var refused *starter.RefusedError
+	if _, err := st.Start(ctx, cart); !errors.As(err, &refused) || refused.Code != starter.RefusedSuppressed {
+		t.Fatalf("the next cart after STOP: %v, want refused as suppressed", err)
+	}
 }
