@@ -63,7 +63,8 @@ func Normalize(raw string) (string, error) {
 	return "", fmt.Errorf("%w: %s: not a valid number for its country", ErrInvalidPhone, Mask(s))
 }
 
-// Mask is the only form of a number that may appear in logs: "+52******5678" (country code kept, last 4 kept).
+// Mask is the only form of a number that may appear in logs: "+52******5678" (country code kept, last 4 kept;
+// at least half of the rest is always hidden).
 // It accepts E.164, formatted numbers and bare wa_id digits; anything without digits masks to "".
 func Mask(number string) string {
 	var b strings.Builder
@@ -81,7 +82,9 @@ func Mask(number string) string {
 		return "+" + strings.Repeat("*", len(d))
 	}
 	cc := countryCodePrefix(d)
-	return "+" + cc + strings.Repeat("*", len(d)-len(cc)-4) + d[len(d)-4:]
+	// Keep the last four, or fewer where the number is so short that four would show most of it.
+	keep := min(4, (len(d)-len(cc))/2)
+	return "+" + cc + strings.Repeat("*", len(d)-len(cc)-keep) + d[len(d)-keep:]
 }
 
 // countryCodePrefix returns the leading 1-3 digits of d that form an assigned calling code, or "" if none

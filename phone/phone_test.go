@@ -157,8 +157,9 @@ func TestMask(t *testing.T) {
 		{"+447911123456", "+44******3456"},
 		{"+5511987654321", "+55*******4321"},
 		{"+919876543210", "+91******3210"},
-		{"+3725123456", "+372***3456"}, // Estonia: 3-digit country code
-		{"1234567", "+1**4567"},
+		{"+3725123456", "+372****456"}, // Estonia: a 3-digit country code and a 7-digit number
+		{"+6834002", "+683**02"},       // Niue: four digits after the country code, two hidden
+		{"1234567", "+1***567"},
 		{"123456", "+******"}, // too short to keep anything
 		{"12", "+**"},
 		{"", ""},
