@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"time"
 
@@ -33,6 +34,12 @@ var (
 	errBadWebhookBody = &apiError{status: http.StatusBadRequest, Code: "invalid_payload", Message: "not a WhatsApp webhook payload"}
 )
 
+// statusClientClosed answers a request whose client went away (nginx's 499): not a server error.
+const statusClientClosed = 499
+
+// retryAfter is what a 503 asks callers (Meta, the storefront) to wait before trying again.
+const retryAfter = "5"
+
 // statusOf is the one mapping from errors to answers.
 func statusOf(err error) *apiError {
 	var (
@@ -42,6 +49,7 @@ func statusOf(err error) *apiError {
 		busy    *starter.BusyError
 		refused *starter.RefusedError
 		tooBig  *http.MaxBytesError
+		timeout net.Error
 	)
 	switch {
 	case errors.As(err, &api):
@@ -76,6 +84,11 @@ func statusOf(err error) *apiError {
 		return errBadWebhookBody
 	case errors.Is(err, starter.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		return &apiError{status: http.StatusServiceUnavailable, Code: "unavailable", Message: "Temporal or cartback's store is unavailable; retry later"}
+	case errors.Is(err, context.Canceled):
+		// The client went away: nobody reads the answer, and it is not our fault.
+		return &apiError{status: statusClientClosed, Code: "client_closed_request", Message: "the client closed the request"}
+	case errors.As(err, &timeout) && timeout.Timeout():
+		return &apiError{status: http.StatusRequestTimeout, Code: "request_timeout", Message: "the request's body did not arrive in time"}
 	}
 	return &apiError{status: http.StatusInternalServerError, Code: "internal", Message: "internal error"}
 }
@@ -91,6 +104,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func writeError(w http.ResponseWriter, e *apiError) {
+	if e.status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", retryAfter)
+	}
 	writeJSON(w, e.status, struct {
 		Error *apiError `json:"error"`
 	}{e})

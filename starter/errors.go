@@ -55,8 +55,8 @@ func (e *BusyError) Error() string {
 	return fmt.Sprintf("the customer's flow for cart %q is still running", e.CartID)
 }
 
-// temporalError classifies a Temporal client error: unreachable or overloaded becomes
-// ErrUnavailable (still wrapping the cause), anything else is returned as is.
+// temporalError classifies a Temporal client error: unreachable, overloaded or without a worker
+// to answer becomes ErrUnavailable (still wrapping the cause), anything else is returned as is.
 func temporalError(err error) error {
 	if err == nil {
 		return nil
@@ -65,9 +65,10 @@ func temporalError(err error) error {
 		unavailable *serviceerror.Unavailable
 		deadline    *serviceerror.DeadlineExceeded
 		exhausted   *serviceerror.ResourceExhausted
+		noPoller    *serviceerror.FailedPrecondition // a query with no worker polling to answer it
 	)
 	if errors.As(err, &unavailable) || errors.As(err, &deadline) || errors.As(err, &exhausted) ||
-		errors.Is(err, context.DeadlineExceeded) {
+		errors.As(err, &noPoller) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return err
