@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gofrs/flock"
 	"github.com/sirupsen/logrus"
 	"go.temporal.io/sdk/client"
 
@@ -114,6 +115,9 @@ func (s *devStack) keys() error {
 	if err := os.MkdirAll(s.cfg.Dev.DataDir, 0o700); err != nil {
 		return fmt.Errorf("creating the data directory (CARTBACK_DATA_DIR): %w", err)
 	}
+	if err := s.lockDataDir(); err != nil {
+		return err
+	}
 	if s.cfg.APIKey == "" {
 		v, err := storedSecret(filepath.Join(s.cfg.Dev.DataDir, "api_key"))
 		if err != nil {
@@ -128,6 +132,24 @@ func (s *devStack) keys() error {
 		}
 		s.cfg.IDKey = []byte(v)
 	}
+	return nil
+}
+
+// dataDirLock is the file whose lock says a `cartback dev` runs on the data directory.
+const dataDirLock = "lock"
+
+// lockDataDir takes the data directory for this stack until it stops: a second `cartback dev` on
+// it would share its SQLite files and the sandbox's state. The lock dies with the process.
+func (s *devStack) lockDataDir() error {
+	l := flock.New(filepath.Join(s.cfg.Dev.DataDir, dataDirLock))
+	locked, err := l.TryLock()
+	switch {
+	case err != nil:
+		return fmt.Errorf("locking the data directory (CARTBACK_DATA_DIR): %w", err)
+	case !locked:
+		return fmt.Errorf("another `cartback dev` is running on %s: stop it, or give this one its own CARTBACK_DATA_DIR", s.cfg.Dev.DataDir)
+	}
+	s.stops = append(s.stops, l.Unlock)
 	return nil
 }
 

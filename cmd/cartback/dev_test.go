@@ -12,11 +12,13 @@ import (
 	"net"
 	"net/http"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/gofrs/flock"
 	"github.com/sirupsen/logrus"
 
 	"github.com/cartback/cartback/config"
@@ -513,5 +515,35 @@ func TestDevRefusesWhatItCannotRun(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDevRefusesADataDirectoryInUse: a second `cartback dev` on the same data directory would share
+// its SQLite files; it is refused before anything starts, and the directory is free again once the
+// first one stops.
+func TestDevRefusesADataDirectoryInUse(t *testing.T) {
+	dir := t.TempDir()
+	vars := map[string]string{"CARTBACK_DATA_DIR": dir, "CARTBACK_HTTP_ADDR": "127.0.0.1:0"}
+	cfg, err := config.Load(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := flock.New(filepath.Join(dir, dataDirLock))
+	if ok, err := held.TryLock(); !ok || err != nil {
+		t.Fatalf("locking: %v %v", ok, err)
+	}
+	first := &devStack{cfg: cfg}
+	if err := first.keys(); err == nil || !strings.Contains(err.Error(), "another `cartback dev` is running on "+dir) {
+		t.Fatalf("a second stack on a directory in use: %v", err)
+	}
+	if err := held.Unlock(); err != nil {
+		t.Fatal(err)
+	}
+	second := &devStack{cfg: cfg}
+	if err := second.keys(); err != nil {
+		t.Fatalf("once the directory is free: %v", err)
+	}
+	if err := second.stop(); err != nil {
+		t.Fatal(err)
 	}
 }
