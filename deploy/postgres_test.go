@@ -537,7 +537,7 @@ func runCartFlow(t *testing.T, c client.Client, namespace string, consent *store
 	}
 	cart, err := starter.DecodeCart(fmt.Appendf(nil, `{
 		"cart_id": %q,
-		"customer": {"phone": "+34 912 345 678", "name": "Ana Lima", "opt_in": {"at": %q, "source": "checkout"}},
+		"customer": {"phone": "+52 55 3456 7890", "name": "Ana Lima", "opt_in": {"at": %q, "source": "checkout"}},
 		"items": [{"name": "Rain jacket", "quantity": 1, "unit_price": "49.90"}],
 		"currency": "EUR", "total": "49.90", "cart_url": "https://shop.example.com/c/1"
 	}`, cartID, time.Now().Add(-time.Hour).Format(time.RFC3339)))
@@ -561,7 +561,11 @@ func runCartFlow(t *testing.T, c client.Client, namespace string, consent *store
 		}
 		return err
 	})
-	if err := st.Reply(ctx, msgs[0].To, workflows.Reply{MessageID: "wamid.reply-2", Kind: "text", Text: "2"}); err != nil {
+	if msgs[0].To != "525534567890" {
+		t.Fatalf("the template went to %s, want the cart's number, 525534567890", msgs[0].To)
+	}
+	// WhatsApp reports a Mexican mobile as 521… (its E.164 is +52…): the reply comes from that form.
+	if err := st.Reply(ctx, "5215534567890", workflows.Reply{MessageID: "wamid.reply-2", Kind: "text", Text: "2"}); err != nil {
 		t.Fatalf("delivering the reply: %v", err)
 	}
 	msgs, err = graph.Wait(ctx, 2)

@@ -161,7 +161,7 @@ func (s *Sandbox) Conversation(phone string) []Entry {
 	return copyEntries(c.entries)
 }
 
-// Phones returns the phones with a conversation, as E.164 ("+16505551234"), in the order their
+// Phones returns the phones with a conversation, as E.164 ("+525512345678"), in the order their
 // conversations began.
 func (s *Sandbox) Phones() []string {
 	s.mu.Lock()

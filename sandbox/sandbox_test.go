@@ -25,8 +25,8 @@ const (
 	wabaID    = "102290129340398"
 	token     = "graph-token"
 	appSecret = "app-secret"
-	shopper   = "+16505551234"
-	waID      = "16505551234"
+	shopper   = "+525512345678"
+	waID      = "525512345678"
 	cartID    = "c_8f3a"
 	waitFor   = 5 * time.Second
 )
@@ -253,7 +253,7 @@ func TestSendsThroughTheRealClient(t *testing.T) {
 	if text.Direction != DirectionOut || text.Kind != KindText || text.MessageID != textID || !strings.HasSuffix(text.Text, "/c/"+cartID) {
 		t.Errorf("text entry = %+v", text)
 	}
-	if got := sb.Conversation("1 650-555-1234"); len(got) != 2 {
+	if got := sb.Conversation("52 55-1234-5678"); len(got) != 2 {
 		t.Errorf("Conversation by another spelling of the number: %d entries", len(got))
 	}
 	if got := sb.Phones(); len(got) != 1 || got[0] != shopper {
@@ -339,7 +339,7 @@ func TestReplyPostsMetasTextWebhook(t *testing.T) {
 		t.Errorf("message = %+v", m)
 	}
 	for _, want := range []string{`Ol\u00e1 \ud83d\udc4d https:\/\/shop.example\/c?x=1&y=<2>`, `"timestamp":"1749416402"`,
-		`"contacts":[{"profile":{"name":"Sandbox Shopper"},"wa_id":"16505551234"}]`, `"display_phone_number":"15550783881"`} {
+		`"contacts":[{"profile":{"name":"Sandbox Shopper"},"wa_id":"525512345678"}]`, `"display_phone_number":"15550783881"`} {
 		if !strings.Contains(string(got.raw), want) {
 			t.Errorf("body lacks %s: %s", want, got.raw)
 		}
@@ -421,14 +421,14 @@ func TestReplyAPI(t *testing.T) {
 	}
 	drainStatuses(t, rcv, 4)
 
-	code, ans := apiPost(t, base, "application/json", `{"phone":"+16505551234","text":"1"}`)
+	code, ans := apiPost(t, base, "application/json", `{"phone":"+525512345678","text":"1"}`)
 	if code != http.StatusAccepted || !strings.HasPrefix(ans.MessageID, "wamid.") {
 		t.Errorf("text: %d %+v", code, ans)
 	}
 	if m := next(t, rcv.messages, "text").event.Message; m.Text != "1" || m.ID != ans.MessageID {
 		t.Errorf("posted %+v", m)
 	}
-	code, ans = apiPost(t, base, "application/json", fmt.Sprintf(`{"phone":"16505551234","message_id":%q,"button":0}`, tplID))
+	code, ans = apiPost(t, base, "application/json", fmt.Sprintf(`{"phone":"525512345678","message_id":%q,"button":0}`, tplID))
 	if code != http.StatusAccepted {
 		t.Errorf("tap: %d %+v", code, ans)
 	}
@@ -437,25 +437,25 @@ func TestReplyAPI(t *testing.T) {
 	}
 
 	for _, tc := range []struct{ name, body string }{
-		{"empty text", `{"phone":"+16505551234","text":""}`},
-		{"blank text", `{"phone":"+16505551234","text":" \n "}`},
-		{"no text", `{"phone":"+16505551234"}`},
+		{"empty text", `{"phone":"+525512345678","text":""}`},
+		{"blank text", `{"phone":"+525512345678","text":" \n "}`},
+		{"no text", `{"phone":"+525512345678"}`},
 		{"bad phone", `{"phone":"call me","text":"1"}`},
 		{"tap unknown phone", fmt.Sprintf(`{"phone":"+447700900123","message_id":%q,"button":0}`, tplID)},
-		{"tap unknown message", `{"phone":"+16505551234","message_id":"wamid.nope","button":0}`},
-		{"tap without message", `{"phone":"+16505551234","button":0}`},
-		{"tap a text", fmt.Sprintf(`{"phone":"+16505551234","message_id":%q,"button":0}`, textID)},
-		{"button too high", fmt.Sprintf(`{"phone":"+16505551234","message_id":%q,"button":2}`, tplID)},
-		{"button negative", fmt.Sprintf(`{"phone":"+16505551234","message_id":%q,"button":-1}`, tplID)},
-		{"text and button", fmt.Sprintf(`{"phone":"+16505551234","message_id":%q,"button":0,"text":"1"}`, tplID)},
+		{"tap unknown message", `{"phone":"+525512345678","message_id":"wamid.nope","button":0}`},
+		{"tap without message", `{"phone":"+525512345678","button":0}`},
+		{"tap a text", fmt.Sprintf(`{"phone":"+525512345678","message_id":%q,"button":0}`, textID)},
+		{"button too high", fmt.Sprintf(`{"phone":"+525512345678","message_id":%q,"button":2}`, tplID)},
+		{"button negative", fmt.Sprintf(`{"phone":"+525512345678","message_id":%q,"button":-1}`, tplID)},
+		{"text and button", fmt.Sprintf(`{"phone":"+525512345678","message_id":%q,"button":0,"text":"1"}`, tplID)},
 		{"not json", `phone=1`},
-		{"unknown field", fmt.Sprintf(`{"phone":"+16505551234","message_id":%q,"buton":0}`, tplID)},
+		{"unknown field", fmt.Sprintf(`{"phone":"+525512345678","message_id":%q,"buton":0}`, tplID)},
 	} {
 		if code, ans := apiPost(t, base, "application/json", tc.body); code != http.StatusBadRequest || ans.Error == "" {
 			t.Errorf("%s: %d %+v, want 400 with an error", tc.name, code, ans)
 		}
 	}
-	if code, _ := apiPost(t, base, "text/plain", `{"phone":"+16505551234","text":"1"}`); code != http.StatusUnsupportedMediaType {
+	if code, _ := apiPost(t, base, "text/plain", `{"phone":"+525512345678","text":"1"}`); code != http.StatusUnsupportedMediaType {
 		t.Errorf("text/plain body: %d, want 415", code)
 	}
 	if n := len(sb.Conversation(shopper)); n != 4 {
@@ -463,7 +463,7 @@ func TestReplyAPI(t *testing.T) {
 	}
 
 	rcv.answer.Store(http.StatusUnauthorized)
-	code, ans = apiPost(t, base, "application/json", `{"phone":"+16505551234","text":"2"}`)
+	code, ans = apiPost(t, base, "application/json", `{"phone":"+525512345678","text":"2"}`)
 	if code != http.StatusBadGateway || ans.WebhookStatus != http.StatusUnauthorized || !strings.Contains(ans.Error, "401") {
 		t.Errorf("refused by our server: %d %+v, want 502 naming 401", code, ans)
 	}
@@ -541,7 +541,7 @@ func TestPage(t *testing.T) {
 		}
 		for _, want := range []string{
 			`<p id="empty" hidden>`,
-			`data-phone="&#43;16505551234"`,
+			`data-phone="&#43;525512345678"`,
 			`data-testid="message" data-direction="out" data-kind="template" data-message-id="` + tplID + `"`,
 			`data-testid="message" data-direction="in" data-kind="text"`,
 			`data-testid="quick-reply" data-index="0" data-message-id="` + tplID + `">1 - Still want it</button>`,

@@ -54,7 +54,7 @@ func TestConversationsSurviveARestart(t *testing.T) {
 	if got := second.Conversation(shopper); !reflect.DeepEqual(got, before) {
 		t.Errorf("after the restart:\n%+v\nbefore:\n%+v", got, before)
 	}
-	if got := second.Phones(); fmt.Sprint(got) != "[+16505551234 +447700900123]" {
+	if got := second.Phones(); fmt.Sprint(got) != "[+525512345678 +447700900123]" {
 		t.Errorf("Phones() = %v: the page's order changed", got)
 	}
 	afterView := second.view()
@@ -113,11 +113,11 @@ func TestStateIsWrittenWhileRunning(t *testing.T) {
 // as it was, with a warning naming both paths; the sandbox starts empty and writes a new one.
 func TestUnreadableStateFileIsSetAside(t *testing.T) {
 	for name, content := range map[string]string{
-		"truncated":       `{"version":1,"conversations":[{"wa_id":"16505551234","entries":[{"direction":"out"`,
+		"truncated":       `{"version":1,"conversations":[{"wa_id":"525512345678","entries":[{"direction":"out"`,
 		"another version": `{"version":2,"conversations":[]}`,
 		"unknown field":   `{"version":1,"conversations":[],"chats":[]}`,
-		"not a phone":     `{"version":1,"conversations":[{"wa_id":"+1 650","version":1,"entries":[]}]}`,
-		"a bad message":   `{"version":1,"conversations":[{"wa_id":"16505551234","version":1,"entries":[{"direction":"sideways","message_id":"m","kind":"text"}]}]}`,
+		"not a phone":     `{"version":1,"conversations":[{"wa_id":"+52 55","version":1,"entries":[]}]}`,
+		"a bad message":   `{"version":1,"conversations":[{"wa_id":"525512345678","version":1,"entries":[{"direction":"sideways","message_id":"m","kind":"text"}]}]}`,
 		"two JSONs":       `{"version":1,"conversations":[]} {}`,
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -170,7 +170,7 @@ func TestStateFileThatCannotBeReadOrWrittenStopsTheStart(t *testing.T) {
 func TestRestoredMessagesInFlight(t *testing.T) {
 	rcv := newReceiver(t)
 	path := filepath.Join(t.TempDir(), "sandbox.json")
-	content := `{"version":1,"conversations":[{"wa_id":"16505551234","version":3,"entries":[` +
+	content := `{"version":1,"conversations":[{"wa_id":"525512345678","version":3,"entries":[` +
 		`{"direction":"in","message_id":"wamid.1","at":"2025-06-08T21:00:02Z","kind":"text","text":"1"}]}]}`
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
@@ -201,20 +201,20 @@ func TestStateIsBounded(t *testing.T) {
 	}
 	sb.mu.Lock()
 	for i := range maxEntries + 5 {
-		sb.add("16505550000", entry(i))
+		sb.add("525512340000", entry(i))
 	}
 	for i := 1; i < maxConversations; i++ {
-		sb.add(fmt.Sprint(16505550000+i), entry(i))
+		sb.add(fmt.Sprint(525512340000+i), entry(i))
 	}
-	sb.add("16505550000", entry(-1)) // the first conversation is active again: the second is now the oldest
-	sb.add("16509999999", entry(0))
+	sb.add("525512340000", entry(-1)) // the first conversation is active again: the second is now the oldest
+	sb.add("525599999999", entry(0))
 	sb.mu.Unlock()
 
-	if conv := sb.Conversation("16505550000"); len(conv) != maxEntries || conv[0].MessageID != "wamid.6" || conv[len(conv)-1].MessageID != "wamid.-1" {
+	if conv := sb.Conversation("525512340000"); len(conv) != maxEntries || conv[0].MessageID != "wamid.6" || conv[len(conv)-1].MessageID != "wamid.-1" {
 		t.Errorf("first conversation: %d messages from %s", len(conv), conv[0].MessageID)
 	}
 	phones := sb.Phones()
-	if len(phones) != maxConversations || phones[0] != "+16505550000" || phones[1] != "+16505550002" || phones[len(phones)-1] != "+16509999999" {
+	if len(phones) != maxConversations || phones[0] != "+525512340000" || phones[1] != "+525512340002" || phones[len(phones)-1] != "+525599999999" {
 		t.Errorf("%d conversations: %v ... %v", len(phones), phones[:3], phones[len(phones)-1])
 	}
 	if e := hook.AllEntries(); len(e) != 1 || e[0].Level != logrus.InfoLevel {
@@ -252,7 +252,7 @@ func TestStateBytesAreBounded(t *testing.T) {
 	sb.mu.Lock()
 	for i := range 200 {
 		for j := range 10 {
-			sb.add(fmt.Sprint(16505550000+i), Entry{Direction: DirectionIn, MessageID: fmt.Sprint(j), Kind: KindText, Text: long})
+			sb.add(fmt.Sprint(525512340000+i), Entry{Direction: DirectionIn, MessageID: fmt.Sprint(j), Kind: KindText, Text: long})
 		}
 	}
 	size, n := sb.size, len(sb.order)

@@ -195,7 +195,7 @@ func TestEveryBranchOnARealServer(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			phone := fmt.Sprintf("+3491234%04d", i)
+			phone := fmt.Sprintf("+52553300%04d", i)
 			cartID := "cart-" + tc.name
 			run := s.start(t, cartID, phone, tc.window)
 

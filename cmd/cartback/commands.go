@@ -59,7 +59,7 @@ and reply find the ID key.`,
 		summary: "answer as the shopper in the running dev stack's sandbox",
 		about: `Answers as the shopper at <phone> in the sandbox of the running ` + "`cartback dev`" + `: the sandbox posts
 the message to cartback's webhook, signed, as Meta would. <phone> is international,
-+<country code><number> (+16505551234); the words of <text> are joined by spaces (a text such as
++<country code><number> (+525512345678); the words of <text> are joined by spaces (a text such as
 -h goes after --).
 
 It first asks Temporal whether a flow waits for that shopper. If one does, it sends the reply and

@@ -140,7 +140,7 @@ func (s *devStack) outcome(t *testing.T, cartID string) workflows.Outcome {
 // Temporal, and find the run in the Web UI's server.
 func TestDevStackRunsACartEndToEnd(t *testing.T) {
 	s := startTestStack(t, t.TempDir(), true)
-	const phone = "+16505551234"
+	const phone = "+525587654321"
 
 	var started struct{ WorkflowID, RunID string }
 	if code := s.api(t, http.MethodPost, "/v1/carts", cartJSON("c_dev1", phone), &started); code != http.StatusAccepted {
@@ -234,7 +234,7 @@ func TestSandboxPageInChromium(t *testing.T) {
 	}
 	dir := t.TempDir()
 	s := startTestStack(t, dir, false)
-	const phone, waiting = "+16505550000", "+16505550001"
+	const phone, waiting = "+525555550000", "+525555550001"
 	for cart, p := range map[string]string{"c_browser": phone, "c_waiting": waiting} {
 		if code := s.api(t, http.MethodPost, "/v1/carts", cartJSON(cart, p), nil); code != http.StatusAccepted {
 			t.Fatalf("POST /v1/carts: %d", code)
@@ -314,8 +314,8 @@ func TestSandboxPageInChromium(t *testing.T) {
 	if live.Drawn != "script" {
 		t.Fatalf("the live view was not drawn by the page's script: %+v", live)
 	}
-	if live.Messages[0].Disabled != 2 {
-		t.Errorf("the ended template has %d buttons off, want 2", live.Messages[0].Disabled)
+	if n := len(tpl.Buttons); n < 2 || live.Messages[0].Disabled != n {
+		t.Errorf("the ended template has %d buttons off, want all %d of its buttons", live.Messages[0].Disabled, n)
 	}
 	run("reload", chromedp.Reload(), chromedp.WaitVisible(reminder))
 	reloaded := snapshotConversation(t, ctx, phone)
@@ -455,7 +455,7 @@ func BenchmarkConversationsThroughTheDevStack(b *testing.B) {
 
 // converse runs shopper i's whole conversation, for the benchmark.
 func (s *devStack) converse(i int) error {
-	phone := fmt.Sprintf("+1650555%04d", i)
+	phone := fmt.Sprintf("+52555000%04d", i)
 	req, _ := http.NewRequest(http.MethodPost, s.baseURL+"/v1/carts", strings.NewReader(cartJSON(fmt.Sprintf("bench-%d", i), phone)))
 	req.Header.Set("Authorization", "Bearer "+s.cfg.APIKey)
 	resp, err := http.DefaultClient.Do(req)

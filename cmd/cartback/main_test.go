@@ -130,7 +130,7 @@ func TestSettingsAreCheckedBeforeAnythingStarts(t *testing.T) {
 		{[]string{"server"}, nil, []string{"CARTBACK_API_KEY", "CARTBACK_ID_KEY", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN"}},
 		// Neither the variable nor the dev stack's file: the error says both ways.
 		{[]string{"state", "c1"}, noDev, []string{"CARTBACK_ID_KEY", "run `cartback dev` first", filepath.Join(noDev["CARTBACK_DATA_DIR"], idKeyFile)}},
-		{[]string{"reply", "+16505551234", "2"}, noDev, []string{"CARTBACK_ID_KEY", "run `cartback dev` first"}},
+		{[]string{"reply", "+525512345678", "2"}, noDev, []string{"CARTBACK_ID_KEY", "run `cartback dev` first"}},
 		{[]string{"start", cart}, map[string]string{"CARTBACK_REPLY_WINDOW": "soon"}, []string{"CARTBACK_REPLY_WINDOW"}},
 		{[]string{"server"}, map[string]string{"CARTBACK_SENDS_PER_SECOND": "0"}, []string{"CARTBACK_SENDS_PER_SECOND"}},
 	} {
@@ -153,18 +153,18 @@ func TestStartRefusesAnInvalidCartBeforeConnecting(t *testing.T) {
 	}
 }
 
-// TestReplyRefusesANumberItWouldGuess: a number without + and its country code (6505551234 read as
-// digits is +65…, Singapore) or not a number of its country is refused as a wrong use, before
+// TestReplyRefusesANumberItWouldGuess: a number without + and its country code (5512345678 read as
+// digits is +55…, Brazil) or not a number of its country is refused as a wrong use, before
 // Temporal or the sandbox is asked (neither listens here).
 func TestReplyRefusesANumberItWouldGuess(t *testing.T) {
 	vars := map[string]string{"CARTBACK_ID_KEY": "0123456789abcdef", "TEMPORAL_ADDRESS": "127.0.0.1:1", "CARTBACK_HTTP_ADDR": "127.0.0.1:1"}
-	for _, number := range []string{"6505551234", "16505551234", "+1 650", "+16505551234x"} {
+	for _, number := range []string{"5512345678", "525512345678", "+52 55", "+525512345678x"} {
 		code, _, stderr := runAsMain(t, vars, "reply", number, "2")
 		if code != 2 || !strings.Contains(stderr, "+<country code><number>") || strings.Contains(stderr, "cannot reach") {
 			t.Errorf("reply %s: exit %d, %q; want it refused, naming the form", number, code, stderr)
 		}
 	}
-	if code, _, stderr := runAsMain(t, vars, "reply", "+16505551234", "--"); code != 2 || !strings.Contains(stderr, "text is empty") {
+	if code, _, stderr := runAsMain(t, vars, "reply", "+525512345678", "--"); code != 2 || !strings.Contains(stderr, "text is empty") {
 		t.Errorf("reply without a text: exit %d, %q", code, stderr)
 	}
 }
@@ -181,7 +181,7 @@ func TestUnreachableStackIsSaidOnce(t *testing.T) {
 		"CARTBACK_DATA_DIR": dir, "CARTBACK_TEMPORAL_PORT": port,
 		"TEMPORAL_CONFIG_FILE": filepath.Join(dir, "none.toml"), // not the machine's own profiles
 	}
-	for _, args := range [][]string{{"state", "c_1"}, {"reply", "+16505551234", "2"}} {
+	for _, args := range [][]string{{"state", "c_1"}, {"reply", "+525512345678", "2"}} {
 		code, stdout, stderr := runAsMain(t, vars, args...)
 		out := stdout + stderr // the SDK's log lines too
 		if code != 1 || strings.Count(out, "127.0.0.1:"+port) != 1 || strings.Count(out, "cannot reach Temporal") != 1 ||

@@ -77,13 +77,13 @@ func runReply(ctx context.Context, e env, log *logrus.Logger, args []string, any
 }
 
 // checkReply refuses what no flow could take, before anything is asked or sent. A number must be
-// international: "6505551234" read as digits is +65 (Singapore), a stranger.
+// international: "5512345678" read as digits is +55 (Brazil), a stranger.
 func checkReply(number, text string) error {
 	if !strings.HasPrefix(number, "+") {
-		return fmt.Errorf("%q is not an international number: write it as +<country code><number>, e.g. +16505551234", number)
+		return fmt.Errorf("%q is not an international number: write it as +<country code><number>, e.g. +525512345678", number)
 	}
 	if _, err := phone.Normalize(number); err != nil {
-		return fmt.Errorf("%w; write it as +<country code><number>, e.g. +16505551234", err)
+		return fmt.Errorf("%w; write it as +<country code><number>, e.g. +525512345678", err)
 	}
 	if strings.TrimSpace(text) == "" {
 		return errors.New("the text is empty")

@@ -49,7 +49,7 @@ func inbound(entries []sandbox.Entry) int {
 func TestCommandsAgainstTheDevStack(t *testing.T) {
 	s := startTestStack(t, t.TempDir(), false)
 	vars := stackVars(t, s)
-	const number, cartID = "+16505551234", "c_cli"
+	const number, cartID = "+525523456789", "c_cli"
 	cart := filepath.Join(t.TempDir(), "cart.json")
 	if err := os.WriteFile(cart, []byte(cartJSON(cartID, number)), 0o600); err != nil {
 		t.Fatal(err)
@@ -111,7 +111,7 @@ func TestCommandsAgainstTheDevStack(t *testing.T) {
 	}
 
 	t.Run("no conversation waits", func(t *testing.T) {
-		const stranger = "+16505550199" // never had a flow
+		const stranger = "+525523450199" // never had a flow
 		for _, n := range []string{number, stranger} {
 			before := inbound(s.sandbox.Conversation(n))
 			code, stdout, stderr := runAsMain(t, vars, "reply", n, "1")
