@@ -595,7 +595,7 @@ func runCartFlow(t *testing.T, c client.Client, namespace string, consent *store
 	})
 	// The worker and the starter share the store: the template the worker's flow sent is counted,
 	// and a STOP the edge records refuses the customer's next cart.
-	if last, ok, err := consent.LastTemplateAccepted(ctx, workflows.CustomerKey(idKey, "+34912345678")); err != nil || !ok || last.IsZero() {
+	if last, ok, err := consent.LastTemplateAccepted(ctx, workflows.CustomerKey(idKey, "+525534567890")); err != nil || !ok || last.IsZero() {
 		t.Fatalf("the template in the store: %v %v %v", last, ok, err)
 	}
 	if err := st.Message(ctx, msgs[0].To, workflows.Reply{MessageID: "wamid.stop", Kind: "text", Text: "STOP"}); err != nil {
