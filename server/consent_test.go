@@ -253,7 +253,7 @@ func TestPolicyRefusals(t *testing.T) {
 	}
 	e.outcome(t, "cfreq")
 	refusal := e.refused(t, byDefault, "cfreq-2", number, http.StatusConflict, starter.RefusedFrequency)
-	if refusal.RetryAt == nil || refusal.RetryAt.Sub(time.Now()) < 6*24*time.Hour || refusal.RetryAt.Sub(time.Now()) > 7*24*time.Hour {
+	if refusal.RetryAt == nil || time.Until(*refusal.RetryAt) < 6*24*time.Hour || time.Until(*refusal.RetryAt) > 7*24*time.Hour {
 		t.Fatalf("retry_at %v, want about 7 days from now", refusal.RetryAt)
 	}
 	e.sent(t, number, 1)
