@@ -15,9 +15,6 @@ import (
 	"github.com/cartback/cartback/workflows"
 )
 
-// codeMarketingOptOut is Meta's refusal of a marketing template to a user who stopped them.
-const codeMarketingOptOut = 131050
-
 // Consent is what the sends read and write of cartback's store: a *store.Store.
 type Consent interface {
 	Suppressed(ctx context.Context, customerKey string) (store.Suppression, bool, error)
@@ -46,7 +43,7 @@ func (a *Activities) mayMessage(ctx context.Context, number string) error {
 // which is retried: Meta refuses it again, and nothing is sent meanwhile.
 func (a *Activities) rememberOptOut(ctx context.Context, number string, sendErr error) error {
 	var apiErr *whatsapp.APIError
-	if !errors.As(sendErr, &apiErr) || apiErr.Code != codeMarketingOptOut {
+	if !errors.As(sendErr, &apiErr) || apiErr.Code != workflows.CodeMarketingOptOut {
 		return nil
 	}
 	_, _, err := a.Consent.Suppress(ctx, store.Suppression{

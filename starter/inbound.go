@@ -44,13 +44,10 @@ func (s *Starter) Preference(ctx context.Context, waID string, stop bool) error 
 	return nil
 }
 
-// codeMarketingOptOut is Meta's failure for a user who stopped marketing messages.
-const codeMarketingOptOut = 131050
-
 // rememberRefusal records a failed status's 131050 as a suppression, before the status reaches
 // the flow (which ends opted_out by itself).
 func (s *Starter) rememberRefusal(ctx context.Context, recipient string, st workflows.Status) error {
-	if recipient == "" || st.Status != "failed" || len(st.Errors) == 0 || st.Errors[0].Code != codeMarketingOptOut {
+	if recipient == "" || st.Status != "failed" || len(st.Errors) == 0 || st.Errors[0].Code != workflows.CodeMarketingOptOut {
 		return nil
 	}
 	key := s.CustomerKey(recipient)

@@ -22,9 +22,8 @@ const maxUnrecognised = 10
 
 // Codes Meta uses for a recipient that cannot or will not receive our messages.
 const (
-	codeMarketingOptOut = 131050 // the shopper stopped marketing messages from businesses
-	codeUndeliverable   = 131026 // not a WhatsApp user, old app, or did not accept the terms
-	codeEcosystem       = 131049 // Meta chose not to deliver, to protect the user experience
+	codeUndeliverable = 131026 // not a WhatsApp user, old app, or did not accept the terms
+	codeEcosystem     = 131049 // Meta chose not to deliver, to protect the user experience
 )
 
 // consentChange versions the consent rules: the frequency cap's record of each template, a stop
@@ -170,7 +169,7 @@ func (f *flow) onStatus(s Status) {
 	if len(s.Errors) > 0 {
 		code = s.Errors[0].Code
 	}
-	if code == codeMarketingOptOut {
+	if code == CodeMarketingOptOut {
 		f.end(Result{Outcome: OutcomeOptedOut, Reason: strconv.Itoa(code)})
 		return
 	}
@@ -312,7 +311,7 @@ func sendFailed(activity string, err error) Result {
 	if errors.As(err, &appErr) && appErr.Type() == SendErrorType && appErr.Details(&failure) == nil {
 		reason := strconv.Itoa(failure.Code)
 		switch failure.Code {
-		case codeMarketingOptOut:
+		case CodeMarketingOptOut:
 			return Result{Outcome: OutcomeOptedOut, Reason: reason}
 		case codeUndeliverable, codeEcosystem:
 			return Result{Outcome: OutcomeUndeliverable, Reason: reason}

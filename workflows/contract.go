@@ -236,6 +236,10 @@ type TemplateRecord struct {
 	At        time.Time `json:"at"` // when Meta accepted the template
 }
 
+// CodeMarketingOptOut is Meta's error code for a shopper who stopped marketing messages from
+// businesses: at send or in a failed status, it ends the flow opted_out and suppresses the customer.
+const CodeMarketingOptOut = 131050
+
 // SendFailure is the detail of a SendErrorType error.
 type SendFailure struct {
 	Code    int    `json:"code"`
