@@ -16,9 +16,12 @@ import (
 	"time"
 )
 
-// DefaultTimeout bounds a whole request when Config.HTTPClient is nil, so a
-// stuck connection cannot hold an activity until its own timeout.
-const DefaultTimeout = 15 * time.Second
+// DefaultTimeout bounds a whole request when Config.HTTPClient is nil. It
+// sits just under the send activities' 30 s StartToCloseTimeout: Meta has no
+// idempotency key, so a slow answer given up on is a message sent again (a
+// 15 s timeout sent one template three times to a Graph API answering in 20 s),
+// while a stuck connection still ends before the activity's own timeout.
+const DefaultTimeout = 25 * time.Second
 
 // maxResponseBytes caps how much of an answer is read; Graph API answers to
 // a send are a few hundred bytes, anything larger is not worth buffering.

@@ -49,14 +49,27 @@ type stack struct {
 	client client.Client
 	ns     string
 	graph  *fakegraph.Server
+	acts   *activities.Activities // what a worker of this stack runs
 
 	mu      sync.Mutex
 	reports map[string]events.Event // by cart id
 }
 
 func newStack(t *testing.T) *stack {
+	s := newStackWithoutWorker(t, nil)
+	w := worker.New(s.client, s.acts, 60)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+	return s
+}
+
+// newStackWithoutWorker is newStack whose test runs the workers; onSend is the fake Graph API's
+// OnMessage.
+func newStackWithoutWorker(t *testing.T, onSend func(fakegraph.Message)) *stack {
 	c, ns := testtemporal.Start(t)
-	graph, graphSrv := fakegraph.NewTestServer(fakegraph.Options{PhoneNumberID: phoneNumberID, Token: graphToken})
+	graph, graphSrv := fakegraph.NewTestServer(fakegraph.Options{PhoneNumberID: phoneNumberID, Token: graphToken, OnMessage: onSend})
 	t.Cleanup(graphSrv.Close)
 	s := &stack{client: c, ns: ns, graph: graph, reports: map[string]events.Event{}}
 
@@ -75,11 +88,7 @@ func newStack(t *testing.T) *stack {
 		TemplateName:     "cart_check_in",
 		TemplateLanguage: "en_US",
 	}
-	w := worker.New(c, acts, 60)
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Stop)
+	s.acts = acts
 	return s
 }
 

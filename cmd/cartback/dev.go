@@ -22,6 +22,7 @@ import (
 	"github.com/cartback/cartback/config"
 	"github.com/cartback/cartback/devserver"
 	"github.com/cartback/cartback/sandbox"
+	"github.com/cartback/cartback/server"
 	"github.com/cartback/cartback/worker"
 )
 
@@ -42,19 +43,30 @@ func runDev(ctx context.Context, e env, log *logrus.Logger, args []string) error
 		return err
 	}
 	stack.describe(e.stdout)
-	<-ctx.Done()
-	return stack.stop()
+	var failed error
+	select {
+	case <-ctx.Done():
+	case err := <-stack.worker.Failed():
+		failed = fmt.Errorf("the worker stopped: %w", err)
+	}
+	return errors.Join(failed, stack.stop())
 }
 
-// devStack is what `cartback dev` runs. Everything it starts, stop stops, in reverse order.
+// devStack is what `cartback dev` runs; stop stops it in the order that loses no request.
 type devStack struct {
 	cfg      config.Config
 	temporal *devserver.Server // nil on a cluster
 	client   client.Client
 	sandbox  *sandbox.Sandbox // nil with real WhatsApp credentials
-	worker   *worker.Worker
+	worker   *worker.Worker   // nil until it runs
 	baseURL  string
-	stops    []func() error // what stop undoes, in the order it was started
+	// gate stands before cartback's own routes: 503 until they exist, and again while stopping.
+	gate server.Gate
+	// stopHTTP stops the listener, which also serves the sandbox and its fake Graph API.
+	stopHTTP func() error
+	// closers close the rest (data directory lock, sandbox, Temporal, client, store), in the
+	// order they were opened; stop runs them last first.
+	closers []func() error
 }
 
 // startDev starts the stack. cfg's ports may be 0 (tests): any free port is then taken.
@@ -69,18 +81,20 @@ func startDev(ctx context.Context, e env, log *logrus.Logger, cfg config.Config,
 	if err := s.keys(); err != nil {
 		return nil, err
 	}
-	// Serve first, with routes added below: a taken port fails before anything else starts, the
-	// sandbox needs the server's address for its webhooks, and the worker the sandbox's Graph API.
+	// Serve first: a taken port fails before anything else starts, the sandbox needs the server's
+	// address for its webhooks, the worker the sandbox's Graph API, and a caller gets 503 from the
+	// first byte rather than 404 while Temporal starts.
 	ln, err := listen(cfg.HTTPAddr)
 	if err != nil {
 		return nil, err
 	}
 	s.baseURL = "http://" + ln.Addr().String()
 	mux := http.NewServeMux()
+	mux.Handle("/", &s.gate)
 	serveCtx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- serve(serveCtx, ln, mux, log) }()
-	s.stops = append(s.stops, func() error { cancel(); return <-served })
+	s.stopHTTP = func() error { cancel(); return <-served }
 
 	if err := s.whatsApp(mux, log); err != nil {
 		return nil, err
@@ -92,19 +106,20 @@ func startDev(ctx context.Context, e env, log *logrus.Logger, cfg config.Config,
 	if err != nil {
 		return nil, err
 	}
-	s.stops = append(s.stops, db.Close)
-	if s.worker, err = newWorker(s.cfg, s.client, db, log); err != nil {
+	s.closers = append(s.closers, db.Close)
+	w, err := newWorker(s.cfg, s.client, db, log)
+	if err != nil {
 		return nil, err
 	}
-	if err := s.worker.Start(); err != nil {
+	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("starting the worker: %w", err)
 	}
-	s.stops = append(s.stops, func() error { s.worker.Stop(); return nil })
+	s.worker = w
 	h, err := newHandler(s.cfg, s.client, db, log)
 	if err != nil {
 		return nil, err
 	}
-	mux.Handle("/", h)
+	s.gate.Open(h)
 	return s, nil
 }
 
@@ -149,7 +164,7 @@ func (s *devStack) lockDataDir() error {
 	case !locked:
 		return fmt.Errorf("another `cartback dev` is running on %s: stop it, or give this one its own CARTBACK_DATA_DIR", s.cfg.Dev.DataDir)
 	}
-	s.stops = append(s.stops, l.Unlock)
+	s.closers = append(s.closers, l.Unlock)
 	return nil
 }
 
@@ -181,7 +196,7 @@ func (s *devStack) connect(ctx context.Context, e env, log *logrus.Logger, useCl
 			return err
 		}
 		s.client = c
-		s.stops = append(s.stops, func() error { c.Close(); return nil })
+		s.closers = append(s.closers, func() error { c.Close(); return nil })
 		return worker.EnsureSearchAttributes(ctx, c, namespace)
 	}
 	ts, err := devserver.Start(ctx, devserver.Options{
@@ -195,13 +210,13 @@ func (s *devStack) connect(ctx context.Context, e env, log *logrus.Logger, useCl
 		return err
 	}
 	s.temporal = ts
-	s.stops = append(s.stops, ts.Stop)
+	s.closers = append(s.closers, ts.Stop)
 	c, err := client.DialContext(ctx, client.Options{HostPort: ts.FrontendAddress(), Namespace: ts.Namespace(), Logger: worker.NewLogger(log)})
 	if err != nil {
 		return fmt.Errorf("connecting to the embedded Temporal server: %w", err)
 	}
 	s.client = c
-	s.stops = append(s.stops, func() error { c.Close(); return nil })
+	s.closers = append(s.closers, func() error { c.Close(); return nil })
 	return nil
 }
 
@@ -241,7 +256,7 @@ func (s *devStack) whatsApp(mux *http.ServeMux, log *logrus.Logger) error {
 		return err
 	}
 	s.sandbox = sb
-	s.stops = append(s.stops, sb.Close)
+	s.closers = append(s.closers, sb.Close)
 	w.BaseURL = sb.GraphBaseURL(s.baseURL)
 	h := sb.Handler()
 	mux.Handle("/sandbox", h)
@@ -270,14 +285,30 @@ func (s *devStack) describe(out io.Writer) {
 	fmt.Fprintf(out, "\nCtrl-C stops everything; flows that wait resume at the next start.\n")
 }
 
-// stop stops what was started, last first, and reports the first failure.
+// stop stops the stack in the order that loses nothing: cartback's API and webhook take no new
+// request (503) and those in flight finish; then the worker lets its sends finish, while the
+// sandbox's Graph API still answers them; then the listener, and the rest last opened first.
+// It reports the first failure.
 func (s *devStack) stop() error {
-	var first error
-	for i := len(s.stops) - 1; i >= 0; i-- {
-		if err := s.stops[i](); err != nil && first == nil {
-			first = err
+	drain, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	errs := []error{s.gate.Close(drain)}
+	if s.worker != nil {
+		s.worker.Stop()
+		s.worker = nil
+	}
+	if s.stopHTTP != nil {
+		errs = append(errs, s.stopHTTP())
+		s.stopHTTP = nil
+	}
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		errs = append(errs, s.closers[i]())
+	}
+	s.closers = nil
+	for _, err := range errs {
+		if err != nil {
+			return err
 		}
 	}
-	s.stops = nil
-	return first
+	return nil
 }

@@ -37,13 +37,13 @@ func runWorker(ctx context.Context, e env, log *logrus.Logger, args []string) er
 	if err != nil {
 		return err
 	}
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("starting the worker: %w", err)
+	log.Info("starting the worker")
+	// Run returns when ctx ends (nil, after the activities in flight finished) or when a worker
+	// failed for good, and then the process exits non-zero rather than polling nothing.
+	if err := w.Run(ctx); err != nil {
+		return fmt.Errorf("the worker stopped: %w", err)
 	}
-	log.Info("worker started")
-	<-ctx.Done()
-	log.Info("stopping the worker")
-	w.Stop()
+	log.Info("worker stopped")
 	return nil
 }
 
