@@ -12,9 +12,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/cartback/cartback/server"
+	"github.com/cartback/cartback/worker"
 	"github.com/cartback/cartback/workflows"
 )
 
@@ -35,6 +38,7 @@ type composeService struct {
 	Command     []string                     `yaml:"command"`
 	Environment map[string]*string           `yaml:"environment"` // nil: passed through from .env or the shell
 	Ports       []string                     `yaml:"ports"`
+	StopGrace   string                       `yaml:"stop_grace_period"`
 	Volumes     []string                     `yaml:"volumes"`
 	DependsOn   map[string]composeDependency `yaml:"depends_on"`
 	Healthcheck *struct {
@@ -498,4 +502,16 @@ func deref(s *string) string {
 		return "(unset)"
 	}
 	return *s
+}
+
+// TestComposeStopGrace: Docker waits longer for the worker than the worker waits for its sends in
+// flight, and longer for the server than one request's calls to Temporal may take.
+func TestComposeStopGrace(t *testing.T) {
+	f, _ := readCompose(t)
+	for service, atLeast := range map[string]time.Duration{"worker": worker.StopTimeout, "server": server.DefaultCallTimeout} {
+		grace, err := time.ParseDuration(f.Services[service].StopGrace)
+		if err != nil || grace <= atLeast {
+			t.Errorf("%s: stop_grace_period %q, want a duration over %v", service, f.Services[service].StopGrace, atLeast)
+		}
+	}
 }

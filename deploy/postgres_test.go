@@ -47,6 +47,9 @@ import (
 
 const composePath = "../docker-compose.yml"
 
+// idKey is the workflow ID key of the test's worker and starters.
+var idKey = []byte("deploy test id key, 32 bytes....")
+
 // sqlToolChild marks a run of this test binary as temporal-sql-tool (see TestMain).
 const sqlToolChild = "CARTBACK_TEST_AS_TEMPORAL_SQL_TOOL"
 
@@ -98,6 +101,7 @@ func TestComposeOnPostgreSQL(t *testing.T) {
 	t.Cleanup(func() { consent.Close() })
 	runCartFlow(t, c, namespace, consent)
 	t.Logf("cart flow (start, reply, coupon, outcome, visibility) in %v", time.Since(flowBegan).Round(time.Millisecond))
+	runStorefrontLoad(t, frontend, namespace, consent)
 	t.Logf("whole test: %v", time.Since(began).Round(time.Millisecond))
 }
 
@@ -520,7 +524,6 @@ func runCartFlow(t *testing.T, c client.Client, namespace string, consent *store
 	if err != nil {
 		t.Fatal(err)
 	}
-	idKey := []byte("deploy test id key, 32 bytes....")
 	w := worker.New(c, &activities.Activities{WhatsApp: wa, Consent: consent, IDKey: idKey, TemplateName: "cart_check_in", TemplateLanguage: "en_US"}, 60)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
