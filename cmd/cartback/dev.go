@@ -18,11 +18,13 @@ import (
 	"github.com/gofrs/flock"
 	"github.com/sirupsen/logrus"
 	"go.temporal.io/sdk/client"
+	"google.golang.org/grpc"
 
 	"github.com/cartback/cartback/config"
 	"github.com/cartback/cartback/devserver"
 	"github.com/cartback/cartback/sandbox"
 	"github.com/cartback/cartback/server"
+	"github.com/cartback/cartback/starter"
 	"github.com/cartback/cartback/worker"
 )
 
@@ -56,10 +58,12 @@ func runDev(ctx context.Context, e env, log *logrus.Logger, args []string) error
 type devStack struct {
 	cfg      config.Config
 	temporal *devserver.Server // nil on a cluster
-	client   client.Client
-	sandbox  *sandbox.Sandbox // nil with real WhatsApp credentials
-	worker   *worker.Worker   // nil until it runs
-	baseURL  string
+	client   client.Client     // the worker's
+	// apiClient is the HTTP API's, which fails fast while Temporal is down (starter.FailFast).
+	apiClient client.Client
+	sandbox   *sandbox.Sandbox // nil with real WhatsApp credentials
+	worker    *worker.Worker   // nil until it runs
+	baseURL   string
 	// gate stands before cartback's own routes: 503 until they exist, and again while stopping.
 	gate server.Gate
 	// stopHTTP stops the listener, which also serves the sandbox and its fake Graph API.
@@ -115,7 +119,7 @@ func startDev(ctx context.Context, e env, log *logrus.Logger, cfg config.Config,
 		return nil, fmt.Errorf("starting the worker: %w", err)
 	}
 	s.worker = w
-	h, err := newHandler(s.cfg, s.client, db, log)
+	h, err := newHandler(s.cfg, s.apiClient, db, log)
 	if err != nil {
 		return nil, err
 	}
@@ -197,6 +201,10 @@ func (s *devStack) connect(ctx context.Context, e env, log *logrus.Logger, useCl
 		}
 		s.client = c
 		s.closers = append(s.closers, func() error { c.Close(); return nil })
+		if s.apiClient, _, err = temporalClient(ctx, e, log, false, starter.FailFast()...); err != nil {
+			return err
+		}
+		s.closers = append(s.closers, func() error { s.apiClient.Close(); return nil })
 		return worker.EnsureSearchAttributes(ctx, c, namespace)
 	}
 	ts, err := devserver.Start(ctx, devserver.Options{
@@ -211,13 +219,20 @@ func (s *devStack) connect(ctx context.Context, e env, log *logrus.Logger, useCl
 	}
 	s.temporal = ts
 	s.closers = append(s.closers, ts.Stop)
-	c, err := client.DialContext(ctx, client.Options{HostPort: ts.FrontendAddress(), Namespace: ts.Namespace(), Logger: worker.NewLogger(log)})
-	if err != nil {
-		return fmt.Errorf("connecting to the embedded Temporal server: %w", err)
+	dial := func(extra ...grpc.DialOption) (client.Client, error) {
+		c, err := client.DialContext(ctx, client.Options{HostPort: ts.FrontendAddress(), Namespace: ts.Namespace(),
+			Logger: worker.NewLogger(log), ConnectionOptions: client.ConnectionOptions{DialOptions: extra}})
+		if err != nil {
+			return nil, fmt.Errorf("connecting to the embedded Temporal server: %w", err)
+		}
+		s.closers = append(s.closers, func() error { c.Close(); return nil })
+		return c, nil
 	}
-	s.client = c
-	s.closers = append(s.closers, func() error { c.Close(); return nil })
-	return nil
+	if s.client, err = dial(); err != nil {
+		return err
+	}
+	s.apiClient, err = dial(starter.FailFast()...)
+	return err
 }
 
 // whatsApp talks to Meta when all four credentials are set, and to the sandbox when none is: the

@@ -25,7 +25,7 @@ func runServer(ctx context.Context, e env, log *logrus.Logger, args []string) er
 	if err != nil {
 		return err
 	}
-	c, _, err := temporalClient(ctx, e, log, true)
+	c, _, err := temporalClient(ctx, e, log, true, starter.FailFast()...)
 	if err != nil {
 		return err
 	}

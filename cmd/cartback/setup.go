@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/contrib/envconfig"
+	"google.golang.org/grpc"
 
 	"github.com/cartback/cartback/config"
 	"github.com/cartback/cartback/starter"
@@ -60,12 +61,13 @@ func (envLookup) Environ() []string { return os.Environ() }
 // temporalClient connects to Temporal as TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TLS_* and
 // TEMPORAL_API_KEY say, through the SDK's own envconfig, and returns it with its namespace. lazy
 // connects on first use instead of now: the server must start (and answer /readyz 503) while
-// Temporal is down.
-func temporalClient(ctx context.Context, e env, log logrus.FieldLogger, lazy bool) (client.Client, string, error) {
+// Temporal is down. dial adds gRPC options (starter.FailFast for the API's client).
+func temporalClient(ctx context.Context, e env, log logrus.FieldLogger, lazy bool, dial ...grpc.DialOption) (client.Client, string, error) {
 	opts, err := clientOptions(e, log)
 	if err != nil {
 		return nil, "", err
 	}
+	opts.ConnectionOptions.DialOptions = append(opts.ConnectionOptions.DialOptions, dial...)
 	if lazy {
 		c, err := client.NewLazyClient(opts)
 		return c, opts.Namespace, err
