@@ -97,18 +97,20 @@ func (s *Starter) Reply(ctx context.Context, from string, r workflows.Reply) err
 }
 
 // Status delivers a delivery status to the flow that sent the message. callbackData is Meta's echo
-// of biz_opaque_callback_data, which our sends set to the workflow ID; anything else there (another
-// system's sends from the same number) is not trusted, and the recipient's flow is used instead.
-// A failed status with Meta's 131050 also suppresses the customer. Errors: ErrNotFound (no open
-// flow), ErrUnavailable.
+// of biz_opaque_callback_data, which our sends set to workflows.CallbackData (the workflow ID and
+// the step; the bare ID before steps were named); anything else there (another system's sends
+// from the same number) is not trusted, and the recipient's flow is used instead. A failed status
+// with Meta's 131050 also suppresses the customer. Errors: ErrNotFound (no open flow),
+// ErrUnavailable.
 func (s *Starter) Status(ctx context.Context, callbackData, recipient string, st workflows.Status) error {
 	if err := s.rememberRefusal(ctx, recipient, st); err != nil {
 		return err
 	}
-	id := callbackData
-	if !strings.HasPrefix(id, workflows.WorkflowIDPrefix) {
+	id, step, ok := workflows.ParseCallbackData(callbackData)
+	if !ok {
 		id = workflows.WorkflowID(s.idKey, recipient)
 	}
+	st.Step = step
 	return s.signal(ctx, id, workflows.StatusSignal, st)
 }
 

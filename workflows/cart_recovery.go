@@ -34,6 +34,14 @@ const (
 	consentVersion = 1
 )
 
+// stepProofChange names each send's step in its callback data, and takes a status for the step
+// as proof that Meta accepted its message: a send still being retried is then cancelled and the
+// status's message id adopted, rather than the shopper getting the message twice.
+const (
+	stepProofChange  = "step-proof"
+	stepProofVersion = 1
+)
+
 // reasonStopReply is the outcome reason of a shopper who answered stop.
 const reasonStopReply = "shopper replied stop"
 
@@ -69,6 +77,7 @@ var (
 func CartRecovery(ctx workflow.Context, in Input) (Result, error) {
 	f := &flow{in: in, seen: map[string]bool{}, state: State{CartID: in.Cart.ID}}
 	f.consent = workflow.GetVersion(ctx, consentChange, workflow.DefaultVersion, consentVersion) >= consentVersion
+	f.stepProof = workflow.GetVersion(ctx, stepProofChange, workflow.DefaultVersion, stepProofVersion) >= stepProofVersion
 	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (State, error) { return f.state, nil }); err != nil {
 		return Result{}, err
 	}
@@ -82,7 +91,10 @@ func CartRecovery(ctx workflow.Context, in Input) (Result, error) {
 // workflow goroutines one at a time, so no locking is needed.
 type flow struct {
 	in              Input
-	consent         bool // started under the consent rules (consentChange)
+	consent         bool   // started under the consent rules (consentChange)
+	stepProof       bool   // sends name their step, and a status for it is proof (stepProofChange)
+	sending         string // the step whose send is in flight, under stepProof
+	proof           string // the message id a status for that step carried: the send is out
 	state           State
 	seen            map[string]bool // inbound message ids already taken: Meta delivers at least once
 	pendingStatuses []Status        // statuses that arrived before the template's message id was known
@@ -151,6 +163,9 @@ func (f *flow) onReply(ctx workflow.Context, r Reply) {
 }
 
 func (f *flow) onStatus(s Status) {
+	if f.stepProof && s.Step != "" && s.Step == f.sending && s.MessageID != "" && f.proof == "" {
+		f.proof = s.MessageID // any status, failed too, says Meta accepted the message
+	}
 	if f.state.TemplateMessageID == "" {
 		f.pendingStatuses = append(f.pendingStatuses, s)
 		return
@@ -195,12 +210,10 @@ func (f *flow) converse(ctx workflow.Context) Result {
 	if f.in.Customer.OptIn.At.IsZero() {
 		return Result{Outcome: OutcomeFailed, Reason: "no opt-in: WhatsApp requires it before any proactive message"}
 	}
-	callback := workflow.GetInfo(ctx).WorkflowExecution.ID
-
 	f.setStep(ctx, StepSendingTemplate)
 	var sent SendResult
-	req := TemplateRequest{CallbackData: callback, CartID: f.in.Cart.ID, Customer: f.in.Customer}
-	if r := f.call(ctx, templateOptions, SendTemplateActivity, req, &sent); r != nil {
+	req := TemplateRequest{CallbackData: f.callback(ctx, StepTemplate), CartID: f.in.Cart.ID, Customer: f.in.Customer}
+	if r := f.call(ctx, templateOptions, StepTemplate, SendTemplateActivity, req, &sent); r != nil {
 		return *r
 	}
 	f.state.TemplateMessageID = sent.MessageID
@@ -236,12 +249,21 @@ func (f *flow) converse(ctx workflow.Context) Result {
 	case ReplyStop:
 		return Result{Outcome: OutcomeOptedOut, Reason: reasonStopReply}
 	case ReplyPositive:
-		req := ReminderRequest{CallbackData: callback, Phone: f.in.Customer.Phone, Cart: f.in.Cart}
+		req := ReminderRequest{CallbackData: f.callback(ctx, StepFollowUp), Phone: f.in.Customer.Phone, Cart: f.in.Cart}
 		return f.followUp(ctx, SendReminderActivity, req, OutcomeReminderSent)
 	default:
-		req := CouponRequest{CallbackData: callback, Phone: f.in.Customer.Phone, CartURL: f.in.Cart.URL, CouponCode: f.in.Settings.CouponCode}
+		req := CouponRequest{CallbackData: f.callback(ctx, StepFollowUp), Phone: f.in.Customer.Phone, CartURL: f.in.Cart.URL, CouponCode: f.in.Settings.CouponCode}
 		return f.followUp(ctx, SendCouponActivity, req, OutcomeCouponSent)
 	}
+}
+
+// callback is a send's callback data: the workflow ID, and the step under stepProof.
+func (f *flow) callback(ctx workflow.Context, step string) string {
+	id := workflow.GetInfo(ctx).WorkflowExecution.ID
+	if !f.stepProof {
+		return id
+	}
+	return CallbackData(id, step)
 }
 
 // recordTemplate notes that Meta accepted the customer's template, for the frequency cap. A record
@@ -269,28 +291,36 @@ func (f *flow) followUp(ctx workflow.Context, activity string, req any, success 
 	opts.ScheduleToCloseTimeout = left
 	opts.StartToCloseTimeout = min(opts.StartToCloseTimeout, left)
 	var sent SendResult
-	if r := f.call(ctx, opts, activity, req, &sent); r != nil {
+	if r := f.call(ctx, opts, StepFollowUp, activity, req, &sent); r != nil {
 		return *r
 	}
 	f.state.FollowUpMessageID = sent.MessageID
 	return Result{Outcome: success}
 }
 
-// call runs one send activity. It returns nil when the send succeeded, and how the flow ends when
-// the send failed or an event (purchase, failed status, cancel) ended the flow first; the
-// activity is then cancelled, since nothing more may be sent.
-func (f *flow) call(ctx workflow.Context, opts workflow.ActivityOptions, activity string, req, out any) *Result {
+// call runs the send activity of step. It returns nil when the send succeeded, or when a status
+// for the step proved Meta had accepted the message (its id is adopted, the retrying activity
+// cancelled); otherwise how the flow ends: the send failed, or an event (purchase, failed status,
+// cancel) ended the flow first, and the activity is cancelled since nothing more may be sent.
+func (f *flow) call(ctx workflow.Context, opts workflow.ActivityOptions, step, activity string, req any, out *SendResult) *Result {
 	actx, cancel := workflow.WithCancel(workflow.WithActivityOptions(ctx, opts))
 	defer cancel()
+	f.sending, f.proof = step, ""
+	defer func() { f.sending = "" }()
 	fut := workflow.ExecuteActivity(actx, activity, req)
 	// A cancel also cancels the activity, whose future may then be the first thing ready: look at
 	// the flow's context, not only at Await's answer.
-	if err := workflow.Await(ctx, func() bool { return fut.IsReady() || f.interrupt != nil }); err != nil || ctx.Err() != nil {
+	if err := workflow.Await(ctx, func() bool { return fut.IsReady() || f.interrupt != nil || f.proof != "" }); err != nil || ctx.Err() != nil {
 		r := cancelled()
 		return &r
 	}
 	if f.interrupt != nil {
 		return f.interrupt
+	}
+	if !fut.IsReady() {
+		workflow.GetLogger(ctx).Info("a status proved the send was accepted: not sending it again", "step", step)
+		out.MessageID = f.proof
+		return nil
 	}
 	if err := fut.Get(ctx, out); err != nil {
 		r := sendFailed(activity, err)

@@ -162,11 +162,11 @@ func TestPositiveReplyJustInsideTheWindowSendsTheReminder(t *testing.T) {
 		t.Fatalf("templates sent: %d", len(h.rec.templates))
 	}
 	tpl := h.rec.templates[0]
-	if tpl.CartID != "c_8f3a" || tpl.Customer.Name != "Sheena Nelson" || tpl.CallbackData != testWorkflowID {
+	if tpl.CartID != "c_8f3a" || tpl.Customer.Name != "Sheena Nelson" || tpl.CallbackData != CallbackData(testWorkflowID, StepTemplate) {
 		t.Fatalf("template request %+v", tpl)
 	}
 	rem := h.rec.reminders[0]
-	if rem.Phone != "+16505551234" || rem.Cart.URL != "https://shop.example.com/cart/c_8f3a" || len(rem.Cart.Items) != 1 {
+	if rem.Phone != "+16505551234" || rem.CallbackData != CallbackData(testWorkflowID, StepFollowUp) || rem.Cart.URL != "https://shop.example.com/cart/c_8f3a" || len(rem.Cart.Items) != 1 {
 		t.Fatalf("reminder request %+v", rem)
 	}
 	s := h.state()

@@ -111,6 +111,9 @@ type Status struct {
 	Status    string        `json:"status"` // sent, delivered, read or failed
 	At        time.Time     `json:"at,omitzero"`
 	Errors    []StatusError `json:"errors,omitempty"`
+	// Step is the send it is about (StepTemplate, StepFollowUp), read from the callback data;
+	// empty for sends made before steps were named.
+	Step string `json:"step,omitempty"`
 }
 
 // StatusError is one entry of a failed status's errors.
@@ -185,7 +188,7 @@ type State struct {
 
 // TemplateRequest asks the shopper the question.
 type TemplateRequest struct {
-	CallbackData string   `json:"callback_data"` // echoed by Meta in status webhooks: the workflow ID
+	CallbackData string   `json:"callback_data"` // echoed by Meta in status webhooks: see CallbackData
 	CartID       string   `json:"cart_id"`
 	Customer     Customer `json:"customer"`
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 
 	"github.com/cartback/cartback/phone"
 )
@@ -26,4 +27,45 @@ func CustomerKey(idKey []byte, number string) string {
 // stop reaching the flows already running.
 func WorkflowID(idKey []byte, number string) string {
 	return WorkflowIDPrefix + CustomerKey(idKey, number)
+}
+
+// Steps a send's callback data names, so that Meta's status for it is proof the step's message
+// was accepted (see CallbackData).
+const (
+	StepTemplate = "template"
+	StepFollowUp = "follow-up"
+)
+
+// CallbackData is a send's biz_opaque_callback_data, which Meta echoes in the message's statuses:
+// "<workflow id>/<step>". Meta has no idempotency key for sends; a status naming the step tells
+// a flow whose send is being retried (a worker died after Meta accepted it, an answer came too
+// late) that the message is out, so that it is not sent again.
+func CallbackData(workflowID, step string) string { return workflowID + "/" + step }
+
+// ParseCallbackData reads a status's callback data: the workflow ID and the step, or the bare
+// workflow ID of sends made before steps were named (step ""). ok is false for anything else,
+// such as another system's sends from the same number.
+func ParseCallbackData(data string) (workflowID, step string, ok bool) {
+	rest, found := strings.CutPrefix(data, WorkflowIDPrefix)
+	if !found {
+		return "", "", false
+	}
+	key, step, named := strings.Cut(rest, "/")
+	if !isCustomerKey(key) || named && step != StepTemplate && step != StepFollowUp {
+		return "", "", false
+	}
+	return WorkflowIDPrefix + key, step, true
+}
+
+// isCustomerKey reports whether s has CustomerKey's form: 32 lower-case hex digits.
+func isCustomerKey(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
