@@ -209,8 +209,8 @@ func TestEveryBranchOnARealServer(t *testing.T) {
 			run := s.start(t, cartID, phone, tc.window)
 
 			tpl := s.sends(t, phone, 1)[0]
-			if tpl.Template == nil || tpl.CallbackData != run.GetID() || tpl.Template.BodyParams[0] != "Ana" {
-				t.Fatalf("first send %+v: want the template, with the workflow ID as callback data", tpl)
+			if tpl.Template == nil || tpl.CallbackData != workflows.CallbackData(run.GetID(), workflows.StepTemplate) || tpl.Template.BodyParams[0] != "Ana" {
+				t.Fatalf("first send %+v: want the template, with the workflow ID and its step as callback data", tpl)
 			}
 			s.awaitTemplateRecorded(t, run)
 			tc.converse(t, run, tpl)
