@@ -52,6 +52,8 @@ type Options struct {
 	// change and by Close. "" keeps them in memory only.
 	StateFile string
 	Logger    logrus.FieldLogger // warnings about the state file; nil = logrus's standard logger
+	// GraphAnswerDelay slows the Graph API's answers (fakegraph.Options.AnswerDelay): fault tests.
+	GraphAnswerDelay time.Duration
 
 	saveInterval time.Duration // the least time between two writes of the state file; 0 = defaultSaveInterval (tests shorten it)
 }
@@ -160,6 +162,7 @@ func New(opts Options) (*Sandbox, error) {
 		PhoneNumberID: opts.PhoneNumberID,
 		Token:         opts.Token,
 		OnMessage:     s.onSend,
+		AnswerDelay:   opts.GraphAnswerDelay,
 	})
 	return s, nil
 }

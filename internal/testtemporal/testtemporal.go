@@ -17,13 +17,20 @@ import (
 // Start starts a server for t and returns a client of its namespace. Both stop when t ends.
 func Start(t testing.TB) (client.Client, string) {
 	t.Helper()
+	c, namespace, _ := StartServing(t)
+	return c, namespace
+}
+
+// StartServing is Start, also returning the frontend's host:port, for other processes to dial.
+func StartServing(t testing.TB) (c client.Client, namespace, hostPort string) {
+	t.Helper()
 	ts := temporaltest.NewServer()
 	t.Cleanup(ts.Stop)
-	c := ts.GetDefaultClient()
+	c = ts.GetDefaultClient()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := worker.EnsureSearchAttributes(ctx, c, ts.GetDefaultNamespace()); err != nil {
 		t.Fatal(err)
 	}
-	return c, ts.GetDefaultNamespace()
+	return c, ts.GetDefaultNamespace(), ts.GetFrontendHostPort()
 }

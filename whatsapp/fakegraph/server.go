@@ -36,6 +36,11 @@ type Options struct {
 	// its wamid, OnMessage has returned. It runs on the request goroutine,
 	// possibly concurrently with itself, so hand slow work off.
 	OnMessage func(Message)
+	// AnswerDelay holds each accepted send's answer back, after it is recorded:
+	// a slow Graph API, whose message is out though the sender has no answer
+	// yet (the window in which a sender that dies or gives up sends again).
+	// A client that goes away meanwhile gets nothing.
+	AnswerDelay time.Duration
 }
 
 // Server is the fake Graph API. It is an http.Handler and safe for
@@ -114,6 +119,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	msg = s.record(msg)
 	if s.opts.OnMessage != nil {
 		s.opts.OnMessage(msg)
+	}
+	if s.opts.AnswerDelay > 0 {
+		select {
+		case <-time.After(s.opts.AnswerDelay):
+		case <-r.Context().Done():
+			return
+		}
 	}
 	writeJSON(w, http.StatusOK, successBody(msg, input))
 }
