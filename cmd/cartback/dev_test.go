@@ -38,7 +38,12 @@ func startTestStack(t *testing.T, dataDir string, ui bool) *devStack {
 // startTestStackOn is startTestStack with its HTTP server on httpAddr.
 func startTestStackOn(t *testing.T, dataDir, httpAddr string, ui bool) *devStack {
 	t.Helper()
-	vars := map[string]string{"CARTBACK_DATA_DIR": dataDir, "CARTBACK_HTTP_ADDR": httpAddr}
+	return startTestStackWith(t, map[string]string{"CARTBACK_DATA_DIR": dataDir, "CARTBACK_HTTP_ADDR": httpAddr}, ui)
+}
+
+// startTestStackWith is startTestStack with the settings of vars.
+func startTestStackWith(t *testing.T, vars map[string]string, ui bool) *devStack {
+	t.Helper()
 	cfg, err := config.Load(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
 	if err != nil {
 		t.Fatal(err)

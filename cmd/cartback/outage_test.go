@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strconv"
@@ -16,6 +17,8 @@ import (
 
 	"github.com/cartback/cartback/devserver"
 	"github.com/cartback/cartback/sandbox"
+	"github.com/cartback/cartback/starter"
+	"github.com/cartback/cartback/workflows"
 )
 
 // outageBound is the generous bound on an answer while Temporal is down or just back: the figures
@@ -49,15 +52,7 @@ func TestTemporalOutage(t *testing.T) {
 		t.Errorf("a reply while Temporal is down: %v, want the webhook answered 503", err)
 	}
 
-	frontendPort, _ := strconv.Atoi(port)
-	log := logrus.New()
-	log.SetLevel(logrus.WarnLevel)
-	back, err := devserver.Start(context.Background(), devserver.Options{DataDir: s.cfg.Dev.DataDir, Retention: s.cfg.Dev.Retention,
-		FrontendPort: frontendPort, UIPort: devserver.NoUI, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = back.Stop() })
+	restartTemporal(t, s, port)
 	returned := time.Now()
 	for {
 		if code, _ := s.post(t, "/readyz", ""); code == http.StatusOK {
@@ -79,6 +74,58 @@ func TestTemporalOutage(t *testing.T) {
 		t.Errorf("the same reply once Temporal is back: %v", err)
 	}
 	s.await(t, waiting, isFollowUp)
+}
+
+// restartTemporal starts the stack's embedded Temporal again, on its data and its port, after the
+// test stopped it.
+func restartTemporal(t *testing.T, s *devStack, port string) {
+	t.Helper()
+	frontendPort, _ := strconv.Atoi(port)
+	log := logrus.New()
+	log.SetLevel(logrus.WarnLevel)
+	back, err := devserver.Start(context.Background(), devserver.Options{DataDir: s.cfg.Dev.DataDir, Retention: s.cfg.Dev.Retention,
+		FrontendPort: frontendPort, UIPort: devserver.NoUI, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = back.Stop() })
+}
+
+// TestTimersSurviveATemporalRestart: 200 flows wait on their reply timers while the embedded,
+// file-backed Temporal stops and starts again; every timer fires and every flow ends no_reply.
+func TestTimersSurviveATemporalRestart(t *testing.T) {
+	const carts = 200
+	s := startTestStackWith(t, map[string]string{"CARTBACK_DATA_DIR": t.TempDir(), "CARTBACK_HTTP_ADDR": "127.0.0.1:0",
+		"CARTBACK_REPLY_WINDOW": "90s", "CARTBACK_SENDS_PER_SECOND": "500"}, false)
+	runs := make([]starter.Run, carts)
+	phones := make([]string, carts)
+	posted := time.Now()
+	for i := range carts {
+		phones[i] = fmt.Sprintf("+5255350%05d", i)
+		if code := s.api(t, http.MethodPost, "/v1/carts", cartJSON(fmt.Sprintf("cart-timer-%d", i), phones[i]), &runs[i]); code != http.StatusAccepted {
+			t.Fatalf("cart %d: %d", i, code)
+		}
+	}
+	// Every flow is waiting on its timer once its template is out.
+	waitForSends(t, s.sandbox, phones, isTemplate, carts)
+	if time.Since(posted) > 80*time.Second {
+		t.Log("some timers may have fired before the restart: the machine is slow")
+	}
+	_, port, _ := net.SplitHostPort(s.temporal.FrontendAddress())
+	if err := s.temporal.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second) // down for a while, as in a real restart
+	restartTemporal(t, s, port)
+	for i, run := range runs {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		var res workflows.Result
+		err := s.client.GetWorkflow(ctx, run.WorkflowID, run.RunID).Get(ctx, &res)
+		cancel()
+		if err != nil || res.Outcome != workflows.OutcomeNoReply {
+			t.Fatalf("cart %d after the restart: %+v (%v), want no_reply", i, res, err)
+		}
+	}
 }
 
 // post sends an authorised request (GET for /readyz) and returns its status and Retry-After.
