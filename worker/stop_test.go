@@ -24,7 +24,7 @@ func TestStopLetsSendsInFlightFinish(t *testing.T) {
 		arrived = make(chan struct{}, carts)
 		holding = true
 	)
-	s := newStackWithoutWorker(t, func(fakegraph.Message) {
+	s := newStackWithoutWorker(t, stackOptions{onSend: func(fakegraph.Message) {
 		mu.Lock()
 		hold := holding
 		mu.Unlock()
@@ -32,7 +32,7 @@ func TestStopLetsSendsInFlightFinish(t *testing.T) {
 			arrived <- struct{}{}
 			<-held
 		}
-	})
+	}})
 	w := worker.New(s.client, s.acts, 100)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)

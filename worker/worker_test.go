@@ -56,7 +56,7 @@ type stack struct {
 }
 
 func newStack(t *testing.T) *stack {
-	s := newStackWithoutWorker(t, nil)
+	s := newStackWithoutWorker(t, stackOptions{})
 	w := worker.New(s.client, s.acts, 60)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
@@ -65,11 +65,21 @@ func newStack(t *testing.T) *stack {
 	return s
 }
 
-// newStackWithoutWorker is newStack whose test runs the workers; onSend is the fake Graph API's
-// OnMessage.
-func newStackWithoutWorker(t *testing.T, onSend func(fakegraph.Message)) *stack {
+// stackOptions change the fake Graph API of newStackWithoutWorker.
+type stackOptions struct {
+	onSend    func(fakegraph.Message)         // the fake's OnMessage
+	wrapGraph func(http.Handler) http.Handler // stands in front of the fake: network faults
+}
+
+// newStackWithoutWorker is newStack whose test runs the workers.
+func newStackWithoutWorker(t *testing.T, opts stackOptions) *stack {
 	c, ns := testtemporal.Start(t)
-	graph, graphSrv := fakegraph.NewTestServer(fakegraph.Options{PhoneNumberID: phoneNumberID, Token: graphToken, OnMessage: onSend})
+	graph := fakegraph.New(fakegraph.Options{PhoneNumberID: phoneNumberID, Token: graphToken, OnMessage: opts.onSend})
+	var h http.Handler = graph
+	if opts.wrapGraph != nil {
+		h = opts.wrapGraph(graph)
+	}
+	graphSrv := httptest.NewServer(h)
 	t.Cleanup(graphSrv.Close)
 	s := &stack{client: c, ns: ns, graph: graph, reports: map[string]events.Event{}}
 
