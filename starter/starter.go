@@ -24,6 +24,7 @@ type Starter struct {
 	now      func() time.Time
 	dc       converter.DataConverter
 	recent   *recentRuns
+	starts   *serial // one start at a time per customer in this process
 	consent  Consent
 	policy   Policy
 }
@@ -60,7 +61,7 @@ func New(c client.Client, o Options) (*Starter, error) {
 	}
 	return &Starter{
 		c: c, idKey: o.IDKey, settings: o.Settings, now: o.Now, dc: o.DataConverter,
-		recent: newRecentRuns(recentRunsSize), consent: o.Consent, policy: o.Policy,
+		recent: newRecentRuns(recentRunsSize), starts: newSerial(), consent: o.Consent, policy: o.Policy,
 	}, nil
 }
 
@@ -109,6 +110,12 @@ func (s *Starter) Start(ctx context.Context, c Cart) (Started, error) {
 	if err != nil {
 		return Started{}, err
 	}
+	id := workflows.WorkflowID(s.idKey, in.Customer.Phone)
+	done, err := s.starts.wait(ctx, id)
+	if err != nil {
+		return Started{}, temporalError(err)
+	}
+	defer done()
 	// A flow that ended is found through visibility only: the ID reuse policy would start it again.
 	prev, err := s.find(ctx, in.Cart.ID)
 	switch {
@@ -124,7 +131,6 @@ func (s *Starter) Start(ctx context.Context, c Cart) (Started, error) {
 	if err := s.mayStart(ctx, in.Customer.Phone); err != nil {
 		return Started{}, err
 	}
-	id := workflows.WorkflowID(s.idKey, in.Customer.Phone)
 	opts := client.StartWorkflowOptions{
 		ID:        id,
 		TaskQueue: workflows.TaskQueue,
