@@ -107,9 +107,15 @@ type Policy struct {
 
 // Payload is the encryption of Temporal payloads: off when Keys is empty.
 type Payload struct {
-	Keys  payloadcrypt.Keys // CARTBACK_PAYLOAD_KEYS: every key that may have sealed a payload
-	KeyID string            // CARTBACK_PAYLOAD_KEY_ID: the one that encrypts
+	// Keys are every key that may have sealed a payload (CARTBACK_PAYLOAD_KEYS): nil when unset,
+	// empty (not nil) when set to `none`.
+	Keys  payloadcrypt.Keys
+	KeyID string // CARTBACK_PAYLOAD_KEY_ID: the one that encrypts
 }
+
+// Off says encryption was turned off (CARTBACK_PAYLOAD_KEYS=none), rather than left unset, which
+// lets `cartback dev` use the key it generates.
+func (p Payload) Off() bool { return p.Keys != nil && len(p.Keys) == 0 }
 
 // Codec is the Web UI's codec endpoint of `cartback server` (in `dev` it needs neither).
 type Codec struct {
@@ -302,7 +308,7 @@ var settings = []setting{
 
 	// Payload encryption and the Web UI's codec endpoint.
 	{Variable: Variable{Name: "CARTBACK_PAYLOAD_KEYS", Secret: true, ReadBy: everyCommand,
-		Description: "turns on the encryption of what Temporal stores (AES-256-GCM): every key that may have sealed a payload, as `id:base64key` pairs separated by commas (`k1:$(openssl rand -base64 32)`); unset, payloads are stored in clear, except with `dev`, which generates a key in its data directory (and `start`, `state` and `reply` use it when `CARTBACK_ID_KEY` is unset too); rotate by adding a key and switching `CARTBACK_PAYLOAD_KEY_ID` to it"},
+		Description: "turns on the encryption of what Temporal stores (AES-256-GCM): every key that may have sealed a payload, as `id:base64key` pairs separated by commas (`k1:$(openssl rand -base64 32)`); unset, payloads are stored in clear, except with `dev`, which generates a key in its data directory (and `start`, `state` and `reply` use it when `CARTBACK_ID_KEY` is unset too); `none` turns it off, in `dev` too; rotate by adding a key and switching `CARTBACK_PAYLOAD_KEY_ID` to it"},
 		field: func(c *Config) any { return &c.Payload.Keys }, requiredWith: "CARTBACK_PAYLOAD_KEY_ID"},
 	{Variable: Variable{Name: "CARTBACK_PAYLOAD_KEY_ID", ReadBy: everyCommand,
 		Description: "the id of the key of `CARTBACK_PAYLOAD_KEYS` that encrypts new payloads (required with it)"},
@@ -512,6 +518,10 @@ func parse(s setting, raw string, field any) error {
 		}
 		*f = codes
 	case *payloadcrypt.Keys:
+		if strings.EqualFold(raw, "none") {
+			*f = payloadcrypt.Keys{} // off, and not nil: see Payload.Off
+			return nil
+		}
 		keys, err := payloadcrypt.ParseKeys(raw)
 		if err != nil {
 			return err

@@ -68,3 +68,18 @@ func TestPayloadAndCodecSettings(t *testing.T) {
 		})
 	}
 }
+
+// TestPayloadKeysNone: none turns encryption off, which unset does not for dev.
+func TestPayloadKeysNone(t *testing.T) {
+	c, err := Load(env(map[string]string{"CARTBACK_PAYLOAD_KEYS": "None"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Payload.Off() || len(c.Payload.Keys) != 0 {
+		t.Errorf("none: %+v", c.Payload)
+	}
+	unset, err := Load(env(nil))
+	if err != nil || unset.Payload.Off() {
+		t.Errorf("unset is not off: %+v, %v", unset.Payload, err)
+	}
+}

@@ -153,7 +153,7 @@ func (s *devStack) keys() error {
 		}
 		s.cfg.IDKey = []byte(v)
 	}
-	if len(s.cfg.Payload.Keys) == 0 {
+	if s.cfg.Payload.Keys == nil { // unset; CARTBACK_PAYLOAD_KEYS=none is off
 		path := filepath.Join(s.cfg.Dev.DataDir, payloadKeyFile)
 		if _, err := storedSecret(path, newPayloadKey); err != nil {
 			return err

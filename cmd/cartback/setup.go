@@ -51,7 +51,7 @@ func loadStackConfig(e env) (config.Config, error) {
 	if err := stackIDKey(&cfg); err != nil {
 		return config.Config{}, err
 	}
-	if devStack && len(cfg.Payload.Keys) == 0 {
+	if devStack && cfg.Payload.Keys == nil { // unset; none is off
 		if err := stackPayloadKey(&cfg); err != nil {
 			return config.Config{}, err
 		}
