@@ -276,12 +276,17 @@ func newCodecEndpoint(cfg config.Config, origin, secret string) (*uicodec.Handle
 }
 
 // newStarter builds the starter over c and cartback's store with the flow settings and the
-// messaging policy of cfg.
+// messaging policy of cfg; it reads flows' inputs with c's payload encryption.
 func newStarter(c client.Client, consent starter.Consent, cfg config.Config) (*starter.Starter, error) {
+	dc, err := dataConverter(cfg)
+	if err != nil {
+		return nil, err
+	}
 	return starter.New(c, starter.Options{
-		IDKey:    cfg.IDKey,
-		Settings: workflows.Settings{ReplyWindow: cfg.Flow.ReplyWindow, CouponCode: cfg.Flow.CouponCode},
-		Consent:  consent,
+		IDKey:         cfg.IDKey,
+		DataConverter: dc,
+		Settings:      workflows.Settings{ReplyWindow: cfg.Flow.ReplyWindow, CouponCode: cfg.Flow.CouponCode},
+		Consent:       consent,
 		Policy: starter.Policy{AllowCountries: cfg.Policy.AllowCountries, DenyCountries: cfg.Policy.DenyCountries,
 			FrequencyCap: cfg.Policy.FrequencyCap},
 	})
