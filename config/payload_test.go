@@ -83,3 +83,26 @@ func TestPayloadKeysNone(t *testing.T) {
 		t.Errorf("unset is not off: %+v, %v", unset.Payload, err)
 	}
 }
+
+// TestComposeWiresTheUIToTheCodec: the UI service calls the server's codec endpoint where the
+// browser reaches it (the server's published port) with the login's cookie.
+func TestComposeWiresTheUIToTheCodec(t *testing.T) {
+	f, _ := readCompose(t)
+	_, ui := oneService(t, f, "temporalio/ui")
+	server := cartbackServices(t, f)[CommandServer]
+	if len(server.Ports) != 1 {
+		t.Fatalf("the server publishes %v", server.Ports)
+	}
+	ip, rest, _ := strings.Cut(server.Ports[0], ":")
+	hostPort, _, _ := strings.Cut(rest, ":")
+	want := map[string]string{
+		"TEMPORAL_CODEC_ENDPOINT":            "http://" + ip + ":" + hostPort + "/codec",
+		"TEMPORAL_CODEC_INCLUDE_CREDENTIALS": "true",
+		"TEMPORAL_CODEC_PASS_ACCESS_TOKEN":   "false",
+	}
+	for name, v := range want {
+		if got := ui.Environment[name]; got == nil || *got != v {
+			t.Errorf("the UI's %s is %v, want %q", name, deref(got), v)
+		}
+	}
+}
