@@ -173,7 +173,9 @@ var loginPage = template.Must(template.New("login").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>cartback: payload codec login</title></head>
 <body style="font-family: sans-serif; max-width: 32em; margin: 4em auto">
 <h1>Payload codec</h1>
-{{if .LoggedIn}}<p>Logged in until {{.Until}}: the Web UI at <a href="{{.Origin}}">{{.Origin}}</a> now shows
+{{if .Open}}<p>This endpoint asks for no login: the Web UI at <a href="{{.Origin}}">{{.Origin}}</a> shows
+customers' payloads decrypted.</p>
+{{else if .LoggedIn}}<p>Logged in until {{.Until}}: the Web UI at <a href="{{.Origin}}">{{.Origin}}</a> now shows
 customers' payloads decrypted.</p>
 {{else}}<p>The Web UI at {{.Origin}} shows payloads decrypted once you log in here.</p>
 {{if .Failed}}<p role="alert">Wrong password.</p>{{end}}
@@ -183,8 +185,8 @@ customers' payloads decrypted.</p>
 `))
 
 type loginView struct {
-	Origin           string
-	LoggedIn, Failed bool
+	Origin                 string
+	Open, LoggedIn, Failed bool
 	Until            string
 }
 
@@ -192,14 +194,17 @@ type loginView struct {
 // cookie: HttpOnly, SameSite=Strict (the UI and cartback are to be served from one site), Secure
 // over HTTPS.
 func (h *Handler) serveLogin(w http.ResponseWriter, r *http.Request) {
-	view := loginView{Origin: h.opts.Origin}
+	view := loginView{Origin: h.opts.Origin, Open: h.opts.Secret == ""}
 	status := http.StatusOK
 	switch r.Method {
 	case http.MethodGet:
 	case http.MethodPost:
 		r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 		password := r.PostFormValue("password")
-		if h.opts.Secret == "" || subtle.ConstantTimeCompare([]byte(password), []byte(h.opts.Secret)) != 1 {
+		if view.Open {
+			break
+		}
+		if subtle.ConstantTimeCompare([]byte(password), []byte(h.opts.Secret)) != 1 {
 			view.Failed, status = true, http.StatusUnauthorized
 			break
 		}
