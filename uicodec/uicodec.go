@@ -187,7 +187,7 @@ customers' payloads decrypted.</p>
 type loginView struct {
 	Origin                 string
 	Open, LoggedIn, Failed bool
-	Until            string
+	Until                  string
 }
 
 // serveLogin shows the form (GET) and checks the password (POST); a right one sets the session
