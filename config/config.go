@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cartback/cartback/payloadcrypt"
 	"github.com/cartback/cartback/phone"
 	"github.com/cartback/cartback/store"
 	"github.com/cartback/cartback/workflows"
@@ -50,6 +51,8 @@ const (
 	// MinRetention is the shortest namespace retention Temporal accepts.
 	MinRetention   = 24 * time.Hour
 	minIDKeyLength = 16
+	// minCodecSecretLength bounds the codec login's password, which guards every customer's data.
+	minCodecSecretLength = 16
 )
 
 // Config is every cartback setting but the Temporal client's, which the SDK's envconfig loads.
@@ -59,6 +62,8 @@ type Config struct {
 	Events   Events
 	Dev      Dev
 	Policy   Policy
+	Payload  Payload
+	Codec    Codec
 
 	// DatabaseURL is cartback's own store (CARTBACK_DATABASE_URL): postgres://… or sqlite://path.
 	DatabaseURL string
@@ -98,6 +103,24 @@ type Policy struct {
 	AllowCountries []string      // CARTBACK_ALLOW_COUNTRIES: ISO 3166-1 alpha-2, upper case
 	DenyCountries  []string      // CARTBACK_DENY_COUNTRIES
 	FrequencyCap   time.Duration // CARTBACK_FREQUENCY_CAP: 0 is off
+}
+
+// Payload is the encryption of Temporal payloads: off when Keys is empty.
+type Payload struct {
+	// Keys are every key that may have sealed a payload (CARTBACK_PAYLOAD_KEYS): nil when unset,
+	// empty (not nil) when set to `none`.
+	Keys  payloadcrypt.Keys
+	KeyID string // CARTBACK_PAYLOAD_KEY_ID: the one that encrypts
+}
+
+// Off says encryption was turned off (CARTBACK_PAYLOAD_KEYS=none), rather than left unset, which
+// lets `cartback dev` use the key it generates.
+func (p Payload) Off() bool { return p.Keys != nil && len(p.Keys) == 0 }
+
+// Codec is the Web UI's codec endpoint of `cartback server` (in `dev` it needs neither).
+type Codec struct {
+	Origin string // CARTBACK_CODEC_ORIGIN: the Web UI's origin, the only one CORS lets in
+	Secret string // CARTBACK_CODEC_SECRET: the password of the endpoint's login
 }
 
 // Events is where flows' outcomes are reported.
@@ -146,8 +169,8 @@ func Variables() []Variable {
 type setting struct {
 	Variable
 	// field is the Config field Load fills: a *string, *[]byte, *time.Duration (a positive Go
-	// duration), *float64 (a positive number), *int (a TCP port) or *[]string (country codes,
-	// comma-separated). nil for the Temporal client's variables, which the SDK's envconfig reads.
+	// duration), *float64 (a positive number), *int (a TCP port), *[]string (country codes,
+	// comma-separated) or *payloadcrypt.Keys. nil for the Temporal client's variables, which the SDK's envconfig reads.
 	field func(*Config) any
 	// check validates a *string field's value.
 	check func(string) error
@@ -283,6 +306,20 @@ var settings = []setting{
 		Description: "signs outcome events"},
 		field: func(c *Config) any { return &c.Events.Secret }, requiredWith: "CARTBACK_EVENTS_URL"},
 
+	// Payload encryption and the Web UI's codec endpoint.
+	{Variable: Variable{Name: "CARTBACK_PAYLOAD_KEYS", Secret: true, ReadBy: everyCommand,
+		Description: "turns on the encryption of what Temporal stores (AES-256-GCM): every key that may have sealed a payload, as `id:base64key` pairs separated by commas (`k1:$(openssl rand -base64 32)`); unset, payloads are stored in clear, except with `dev`, which generates a key in its data directory (and `start`, `state` and `reply` use it when `CARTBACK_ID_KEY` is unset too); `none` turns it off, in `dev` too; rotate by adding a key and switching `CARTBACK_PAYLOAD_KEY_ID` to it"},
+		field: func(c *Config) any { return &c.Payload.Keys }, requiredWith: "CARTBACK_PAYLOAD_KEY_ID"},
+	{Variable: Variable{Name: "CARTBACK_PAYLOAD_KEY_ID", ReadBy: everyCommand,
+		Description: "the id of the key of `CARTBACK_PAYLOAD_KEYS` that encrypts new payloads (required with it)"},
+		field: func(c *Config) any { return &c.Payload.KeyID }, requiredWith: "CARTBACK_PAYLOAD_KEYS"},
+	{Variable: Variable{Name: "CARTBACK_CODEC_ORIGIN", ReadBy: serverOnly,
+		Description: "the Web UI's origin (`https://temporal-ui.example.com`): serves the codec endpoint (`/codec/encode`, `/codec/decode`) to it, the only origin CORS lets in (`dev` wires its own UI)"},
+		field: func(c *Config) any { return &c.Codec.Origin }, url: true, check: isOrigin, requiredWith: "CARTBACK_CODEC_SECRET"},
+	{Variable: Variable{Name: "CARTBACK_CODEC_SECRET", Secret: true, ReadBy: serverOnly,
+		Description: "the password of the codec endpoint's login (`/codec/login`), at least 16 characters: it sets the cookie the Web UI sends with `TEMPORAL_CODEC_INCLUDE_CREDENTIALS=true`"},
+		field: func(c *Config) any { return &c.Codec.Secret }, requiredWith: "CARTBACK_CODEC_ORIGIN"},
+
 	// cartback dev.
 	{Variable: Variable{Name: "CARTBACK_DATA_DIR", Default: DefaultDataDir, ReadBy: devAndItsClients,
 		Description: "where `dev` keeps its Temporal's SQLite file and its generated keys (`start`, `state` and `reply` read its `id_key`)"},
@@ -335,6 +372,7 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 			r.fail(s.Name, "is required when "+other.Name+" is set")
 		}
 	}
+	r.crossCheck(&c)
 	return c, errors.Join(r.errs...)
 }
 
@@ -378,8 +416,24 @@ func isZero(field any) bool {
 		return *f == 0
 	case *[]string:
 		return len(*f) == 0
+	case *payloadcrypt.Keys:
+		return len(*f) == 0
 	}
 	panic(fmt.Sprintf("config: unsupported field type %T", field))
+}
+
+// crossCheck checks what one variable says of another: the encrypting key is listed, the codec
+// endpoint has keys to decode with and a password long enough.
+func (r *reader) crossCheck(c *Config) {
+	if c.Payload.KeyID != "" && len(c.Payload.Keys) > 0 && c.Payload.Keys[c.Payload.KeyID] == nil {
+		r.fail("CARTBACK_PAYLOAD_KEY_ID", fmt.Sprintf("is %q, which CARTBACK_PAYLOAD_KEYS does not list (it lists %s)", c.Payload.KeyID, strings.Join(c.Payload.Keys.IDs(), ", ")))
+	}
+	if c.Codec.Secret != "" && len(c.Codec.Secret) < minCodecSecretLength {
+		r.fail("CARTBACK_CODEC_SECRET", fmt.Sprintf("must be at least %d characters", minCodecSecretLength))
+	}
+	if c.Codec.Origin != "" && len(c.Payload.Keys) == 0 {
+		r.fail("CARTBACK_CODEC_ORIGIN", "is set, but CARTBACK_PAYLOAD_KEYS is not: the codec endpoint has nothing to decrypt with")
+	}
 }
 
 // reader reads variables and collects every problem, so that one start reports them all.
@@ -463,6 +517,16 @@ func parse(s setting, raw string, field any) error {
 			return err
 		}
 		*f = codes
+	case *payloadcrypt.Keys:
+		if strings.EqualFold(raw, "none") {
+			*f = payloadcrypt.Keys{} // off, and not nil: see Payload.Off
+			return nil
+		}
+		keys, err := payloadcrypt.ParseKeys(raw)
+		if err != nil {
+			return err
+		}
+		*f = keys
 	default:
 		panic(fmt.Sprintf("config: %s has an unsupported field type %T", s.Name, field))
 	}
@@ -475,6 +539,15 @@ func durationText(d time.Duration) string {
 		return strconv.FormatInt(int64(d/time.Hour), 10) + "h"
 	}
 	return d.String()
+}
+
+// isOrigin accepts a bare origin, scheme://host[:port], as a browser sends it in Origin.
+func isOrigin(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("must be an origin, scheme://host[:port] with no path, not %q", raw)
+	}
+	return nil
 }
 
 // countries parses a comma-separated list of ISO 3166-1 alpha-2 codes; "none" is the empty list.

@@ -79,6 +79,11 @@ type Options struct {
 	FrontendPort int
 	// UIPort is the Web UI's HTTP port (CARTBACK_UI_PORT); 0 picks a free one, NoUI starts none.
 	UIPort int
+	// CodecEndpoint is the remote codec the Web UI decodes payloads through, e.g.
+	// http://127.0.0.1:8080/codec (cartback's uicodec endpoint): the UI then shows encrypted
+	// payloads decrypted. Empty shows them as stored. The UI calls it from the browser, without
+	// credentials: it is for an endpoint on loopback, as the UI is.
+	CodecEndpoint string
 	// Logger receives the server's warnings and errors; its info and debug lines only when the
 	// logger is at debug level, as the server is chatty. Default: logrus's standard logger.
 	Logger *logrus.Logger
@@ -372,6 +377,7 @@ func (s *Server) startUI(ctx context.Context, opts Options) error {
 		CORS:                uiconfig.CORS{CookieInsecure: true}, // plain HTTP on localhost
 		HideLogs:            true,
 		DisableNewsFetch:    true, // no calls out to temporal.io from a page full of customers' data
+		Codec:               uiconfig.Codec{Endpoint: opts.CodecEndpoint},
 	}))
 	go func() { _ = s.ui.Start() }()
 	s.uiAddress = "http://" + net.JoinHostPort(opts.IP, strconv.Itoa(opts.UIPort))

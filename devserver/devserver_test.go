@@ -2,6 +2,7 @@ package devserver_test
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"net/http"
 	"os"
@@ -93,7 +94,8 @@ func retention(t *testing.T, c client.Client, namespace string) time.Duration {
 }
 
 func TestStartRunsAWorkflowAndServesTheUI(t *testing.T) {
-	s := start(t, devserver.Options{DataDir: t.TempDir(), Namespace: "carts", Retention: 45 * 24 * time.Hour})
+	const codec = "http://127.0.0.1:8080/codec"
+	s := start(t, devserver.Options{DataDir: t.TempDir(), Namespace: "carts", Retention: 45 * 24 * time.Hour, CodecEndpoint: codec})
 	c := dial(t, s)
 	runWorker(t, c, greet)
 
@@ -140,6 +142,17 @@ func TestStartRunsAWorkflowAndServesTheUI(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("GET / on the UI: %s", resp.Status)
+	}
+	// The UI's browser code reads its codec endpoint from the settings.
+	resp, err = http.Get(s.UIAddress() + "/api/v1/settings")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var settings struct{ Codec struct{ Endpoint string } }
+	err = json.NewDecoder(resp.Body).Decode(&settings)
+	resp.Body.Close()
+	if err != nil || settings.Codec.Endpoint != codec {
+		t.Errorf("the UI's codec endpoint is %q (%v), want %q", settings.Codec.Endpoint, err, codec)
 	}
 	if b, err := os.ReadFile("/proc/self/status"); err == nil {
 		for line := range strings.Lines(string(b)) {

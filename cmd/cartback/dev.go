@@ -22,9 +22,11 @@ import (
 
 	"github.com/cartback/cartback/config"
 	"github.com/cartback/cartback/devserver"
+	"github.com/cartback/cartback/payloadcrypt"
 	"github.com/cartback/cartback/sandbox"
 	"github.com/cartback/cartback/server"
 	"github.com/cartback/cartback/starter"
+	"github.com/cartback/cartback/uicodec"
 	"github.com/cartback/cartback/worker"
 )
 
@@ -123,13 +125,32 @@ func startDev(ctx context.Context, e env, log *logrus.Logger, cfg config.Config,
 	if err != nil {
 		return nil, err
 	}
+	if err := s.codecEndpoint(mux); err != nil {
+		return nil, err
+	}
 	s.gate.Open(h)
 	return s, nil
 }
 
-// keys reads CARTBACK_API_KEY and CARTBACK_ID_KEY from the environment or, when unset, from the
-// data directory, where the first start generates them: the ID key must never change under flows
-// that are waiting, and a key the developer has copied into a script should keep working.
+// codecEndpoint serves the embedded Web UI the payload codec, so that it shows payloads decrypted:
+// to the UI's origin only, and with no login, as both listen on loopback only (the UI shows every
+// flow without one).
+func (s *devStack) codecEndpoint(mux *http.ServeMux) error {
+	if s.temporal == nil || s.temporal.UIAddress() == "" {
+		return nil
+	}
+	h, err := newCodecEndpoint(s.cfg, s.temporal.UIAddress(), "")
+	if err != nil || h == nil {
+		return err
+	}
+	mux.Handle(uicodec.Prefix+"/", h)
+	return nil
+}
+
+// keys reads CARTBACK_API_KEY, CARTBACK_ID_KEY and CARTBACK_PAYLOAD_KEYS from the environment or,
+// when unset, from the data directory, where the first start generates them: the ID key and the
+// payload key must never change under flows that are waiting, and a key the developer has copied
+// into a script should keep working.
 func (s *devStack) keys() error {
 	if err := os.MkdirAll(s.cfg.Dev.DataDir, 0o700); err != nil {
 		return fmt.Errorf("creating the data directory (CARTBACK_DATA_DIR): %w", err)
@@ -138,20 +159,35 @@ func (s *devStack) keys() error {
 		return err
 	}
 	if s.cfg.APIKey == "" {
-		v, err := storedSecret(filepath.Join(s.cfg.Dev.DataDir, "api_key"))
+		v, err := storedSecret(filepath.Join(s.cfg.Dev.DataDir, "api_key"), randomHex)
 		if err != nil {
 			return err
 		}
 		s.cfg.APIKey = v
 	}
 	if len(s.cfg.IDKey) == 0 {
-		v, err := storedSecret(filepath.Join(s.cfg.Dev.DataDir, idKeyFile))
+		v, err := storedSecret(filepath.Join(s.cfg.Dev.DataDir, idKeyFile), randomHex)
 		if err != nil {
 			return err
 		}
 		s.cfg.IDKey = []byte(v)
 	}
+	if s.cfg.Payload.Keys == nil { // unset; CARTBACK_PAYLOAD_KEYS=none is off
+		path := filepath.Join(s.cfg.Dev.DataDir, payloadKeyFile)
+		if _, err := storedSecret(path, newPayloadKey); err != nil {
+			return err
+		}
+		if err := readPayloadKey(&s.cfg, path); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// newPayloadKey is a payload key as CARTBACK_PAYLOAD_KEYS writes one, under an id of its own, so
+// that a payload sealed by a deleted key names a key that is not there rather than failing to open.
+func newPayloadKey() string {
+	return payloadcrypt.Keys{"dev-" + randomHex()[:8]: payloadcrypt.NewKey()}.String()
 }
 
 // dataDirLock is the file whose lock says a `cartback dev` runs on the data directory.
@@ -172,13 +208,13 @@ func (s *devStack) lockDataDir() error {
 	return nil
 }
 
-// storedSecret reads a secret kept in path, creating it on first use.
-func storedSecret(path string) (string, error) {
+// storedSecret reads a secret kept in path, creating it with generate on first use.
+func storedSecret(path string, generate func() string) (string, error) {
 	v, err := readSecret(path)
 	if !errors.Is(err, os.ErrNotExist) {
 		return v, err
 	}
-	v = randomHex()
+	v = generate()
 	if err := os.WriteFile(path, []byte(v+"\n"), 0o600); err != nil {
 		return "", fmt.Errorf("keeping a generated key in the data directory (CARTBACK_DATA_DIR): %w", err)
 	}
@@ -195,13 +231,13 @@ func randomHex() string {
 // makes sure our search attributes exist there.
 func (s *devStack) connect(ctx context.Context, e env, log *logrus.Logger, useCluster bool) error {
 	if useCluster {
-		c, namespace, err := temporalClient(ctx, e, log, false)
+		c, namespace, err := temporalClient(ctx, e, log, s.cfg, false)
 		if err != nil {
 			return err
 		}
 		s.client = c
 		s.closers = append(s.closers, func() error { c.Close(); return nil })
-		if s.apiClient, _, err = temporalClient(ctx, e, log, false, starter.FailFast()...); err != nil {
+		if s.apiClient, _, err = temporalClient(ctx, e, log, s.cfg, false, starter.FailFast()...); err != nil {
 			return err
 		}
 		s.closers = append(s.closers, func() error { s.apiClient.Close(); return nil })
@@ -213,15 +249,21 @@ func (s *devStack) connect(ctx context.Context, e env, log *logrus.Logger, useCl
 		FrontendPort: s.cfg.Dev.TemporalPort,
 		UIPort:       s.cfg.Dev.UIPort,
 		Logger:       log,
+		// Served by our HTTP server, on loopback as the UI is: see codecEndpoint.
+		CodecEndpoint: s.baseURL + uicodec.Prefix,
 	})
 	if err != nil {
 		return err
 	}
 	s.temporal = ts
 	s.closers = append(s.closers, ts.Stop)
+	dc, err := dataConverter(s.cfg)
+	if err != nil {
+		return err
+	}
 	dial := func(extra ...grpc.DialOption) (client.Client, error) {
 		c, err := client.DialContext(ctx, client.Options{HostPort: ts.FrontendAddress(), Namespace: ts.Namespace(),
-			Logger: worker.NewLogger(log), ConnectionOptions: client.ConnectionOptions{DialOptions: extra}})
+			Logger: worker.NewLogger(log), DataConverter: dc, ConnectionOptions: client.ConnectionOptions{DialOptions: extra}})
 		if err != nil {
 			return nil, fmt.Errorf("connecting to the embedded Temporal server: %w", err)
 		}

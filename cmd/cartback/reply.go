@@ -50,7 +50,11 @@ func runReply(ctx context.Context, e env, log *logrus.Logger, args []string, any
 		return err
 	}
 	defer c.Close()
-	cartID, waiting, err := waitingFlow(ctx, c, cfg.IDKey, number)
+	dc, err := dataConverter(cfg)
+	if err != nil {
+		return err
+	}
+	cartID, waiting, err := waitingFlow(ctx, c, dc, cfg.IDKey, number)
 	if err != nil {
 		return err
 	}
@@ -92,8 +96,9 @@ func checkReply(number, text string) error {
 }
 
 // waitingFlow finds the customer's open flow, the one the webhook signals: the workflow ID is per
-// customer, and its latest run is open or no flow waits. cartID is the memo's.
-func waitingFlow(ctx context.Context, c client.Client, idKey []byte, number string) (cartID string, waiting bool, err error) {
+// customer, and its latest run is open or no flow waits. cartID is the memo's, decoded with dc
+// (the memo is encrypted as payloads are).
+func waitingFlow(ctx context.Context, c client.Client, dc converter.DataConverter, idKey []byte, number string) (cartID string, waiting bool, err error) {
 	d, err := c.DescribeWorkflowExecution(ctx, workflows.WorkflowID(idKey, number), "")
 	var notFound *serviceerror.NotFound
 	switch {
@@ -110,7 +115,7 @@ func waitingFlow(ctx context.Context, c client.Client, idKey []byte, number stri
 		return "", false, nil
 	}
 	if p := info.GetMemo().GetFields()[workflows.MemoCartID]; p != nil {
-		_ = converter.GetDefaultDataConverter().FromPayload(p, &cartID) // without it, the flow is still the customer's
+		_ = dc.FromPayload(p, &cartID) // without it, the flow is still the customer's
 	}
 	return cartID, true, nil
 }

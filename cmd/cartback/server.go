@@ -14,6 +14,7 @@ import (
 	"github.com/cartback/cartback/config"
 	"github.com/cartback/cartback/server"
 	"github.com/cartback/cartback/starter"
+	"github.com/cartback/cartback/uicodec"
 )
 
 // shutdownGrace is how long in-flight requests get to finish after SIGTERM.
@@ -25,7 +26,7 @@ func runServer(ctx context.Context, e env, log *logrus.Logger, args []string) er
 	if err != nil {
 		return err
 	}
-	c, _, err := temporalClient(ctx, e, log, true, starter.FailFast()...)
+	c, _, err := temporalClient(ctx, e, log, cfg, true, starter.FailFast()...)
 	if err != nil {
 		return err
 	}
@@ -39,11 +40,33 @@ func runServer(ctx context.Context, e env, log *logrus.Logger, args []string) er
 	if err != nil {
 		return err
 	}
+	routes, err := withCodecEndpoint(h, cfg, log)
+	if err != nil {
+		return err
+	}
 	ln, err := listen(cfg.HTTPAddr)
 	if err != nil {
 		return err
 	}
-	return serve(ctx, ln, h, log)
+	return serve(ctx, ln, routes, log)
+}
+
+// withCodecEndpoint adds the Web UI's codec endpoint to h when CARTBACK_CODEC_ORIGIN asks for it.
+func withCodecEndpoint(h http.Handler, cfg config.Config, log logrus.FieldLogger) (http.Handler, error) {
+	if cfg.Codec.Origin == "" {
+		if len(cfg.Payload.Keys) > 0 {
+			log.Info("payloads are encrypted and the Web UI shows them so: set CARTBACK_CODEC_ORIGIN and CARTBACK_CODEC_SECRET to serve it the codec endpoint")
+		}
+		return h, nil
+	}
+	codec, err := newCodecEndpoint(cfg, cfg.Codec.Origin, cfg.Codec.Secret)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle(uicodec.Prefix+"/", codec)
+	mux.Handle("/", h)
+	return mux, nil
 }
 
 // newHandler builds the HTTP server over c with the keys and secrets of cfg.

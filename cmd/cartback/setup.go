@@ -16,10 +16,13 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/contrib/envconfig"
 	"google.golang.org/grpc"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/cartback/cartback/config"
+	"github.com/cartback/cartback/payloadcrypt"
 	"github.com/cartback/cartback/starter"
 	"github.com/cartback/cartback/store"
+	"github.com/cartback/cartback/uicodec"
 	"github.com/cartback/cartback/worker"
 	"github.com/cartback/cartback/workflows"
 )
@@ -38,14 +41,21 @@ func loadConfig(e env, require func(config.Config) error) (config.Config, error)
 }
 
 // loadStackConfig reads the settings of start, state and reply, which talk to a running stack:
-// cartback's, with the ID key of CARTBACK_ID_KEY or else the dev stack's.
+// cartback's, with the ID key of CARTBACK_ID_KEY or else the dev stack's, and then the dev stack's
+// payload key too unless CARTBACK_PAYLOAD_KEYS is set.
 func loadStackConfig(e env) (config.Config, error) {
 	cfg, err := loadConfig(e, func(config.Config) error { return nil })
 	if err != nil {
 		return config.Config{}, err
 	}
+	devStack := len(cfg.IDKey) == 0
 	if err := stackIDKey(&cfg); err != nil {
 		return config.Config{}, err
+	}
+	if devStack && cfg.Payload.Keys == nil { // unset; none is off
+		if err := stackPayloadKey(&cfg); err != nil {
+			return config.Config{}, err
+		}
 	}
 	return cfg, nil
 }
@@ -62,8 +72,8 @@ func (envLookup) Environ() []string { return os.Environ() }
 // TEMPORAL_API_KEY say, through the SDK's own envconfig, and returns it with its namespace. lazy
 // connects on first use instead of now: the server must start (and answer /readyz 503) while
 // Temporal is down. dial adds gRPC options (starter.FailFast for the API's client).
-func temporalClient(ctx context.Context, e env, log logrus.FieldLogger, lazy bool, dial ...grpc.DialOption) (client.Client, string, error) {
-	opts, err := clientOptions(e, log)
+func temporalClient(ctx context.Context, e env, log logrus.FieldLogger, cfg config.Config, lazy bool, dial ...grpc.DialOption) (client.Client, string, error) {
+	opts, err := clientOptions(e, log, cfg)
 	if err != nil {
 		return nil, "", err
 	}
@@ -79,13 +89,17 @@ func temporalClient(ctx context.Context, e env, log logrus.FieldLogger, lazy boo
 	return c, opts.Namespace, nil
 }
 
-// clientOptions is the Temporal client's settings, from the SDK's envconfig, with our logger.
-func clientOptions(e env, log logrus.FieldLogger) (client.Options, error) {
+// clientOptions is the Temporal client's settings, from the SDK's envconfig, with our logger and
+// cfg's payload encryption.
+func clientOptions(e env, log logrus.FieldLogger, cfg config.Config) (client.Options, error) {
 	opts, err := envconfig.LoadClientOptions(envconfig.LoadClientOptionsRequest{EnvLookup: envLookup{e}})
 	if err != nil {
 		return client.Options{}, fmt.Errorf("invalid Temporal client settings (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TLS_*, TEMPORAL_API_KEY): %w", err)
 	}
 	opts.Logger = worker.NewLogger(log)
+	if opts.DataConverter, err = dataConverter(cfg); err != nil {
+		return client.Options{}, err
+	}
 	if opts.Namespace == "" {
 		opts.Namespace = client.DefaultNamespace
 	}
@@ -112,7 +126,7 @@ const connectTimeout = 5 * time.Second
 // so that they work against a running `cartback dev` with nothing set. A Temporal that does not
 // answer within connectTimeout is one line, naming the address and where it came from.
 func stackClient(ctx context.Context, e env, log logrus.FieldLogger, cfg config.Config) (client.Client, error) {
-	opts, err := clientOptions(e, log)
+	opts, err := clientOptions(e, log, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -203,13 +217,78 @@ func stackIDKey(cfg *config.Config) error {
 	return nil
 }
 
+// payloadKeyFile is the name of the file in the data directory where `cartback dev` keeps the
+// payload key it generated, as CARTBACK_PAYLOAD_KEYS writes one: `id:base64key`.
+const payloadKeyFile = "payload_key"
+
+// payloadCodec is the encryption of cfg's payload keys; nil when no key is set (off).
+func payloadCodec(cfg config.Config) (*payloadcrypt.Codec, error) {
+	if len(cfg.Payload.Keys) == 0 {
+		return nil, nil
+	}
+	c, err := payloadcrypt.New(cfg.Payload.Keys, cfg.Payload.KeyID)
+	if err != nil {
+		return nil, fmt.Errorf("payload encryption (CARTBACK_PAYLOAD_KEYS, CARTBACK_PAYLOAD_KEY_ID): %w", err)
+	}
+	return c, nil
+}
+
+// dataConverter is what every client and worker encodes payloads with: the SDK's default, through
+// the payload codec when encryption is on.
+func dataConverter(cfg config.Config) (converter.DataConverter, error) {
+	c, err := payloadCodec(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return payloadcrypt.DataConverter(c), nil
+}
+
+// readPayloadKey reads the one key `cartback dev` keeps in path into cfg.
+func readPayloadKey(cfg *config.Config, path string) error {
+	v, err := readSecret(path)
+	if err != nil {
+		return err
+	}
+	keys, err := payloadcrypt.ParseKeys(v)
+	if err != nil || len(keys) != 1 {
+		return fmt.Errorf("%s holds no payload key of the form id:base64key: restore it from a backup, or set CARTBACK_PAYLOAD_KEYS (a new key cannot read the flows sealed with the old one)", path)
+	}
+	cfg.Payload.Keys, cfg.Payload.KeyID = keys, keys.IDs()[0]
+	return nil
+}
+
+// stackPayloadKey gives start, state and reply beside the dev stack the payload key it keeps in its
+// data directory, if it keeps one (a stack started before it had encryption keeps none).
+func stackPayloadKey(cfg *config.Config) error {
+	err := readPayloadKey(cfg, filepath.Join(cfg.Dev.DataDir, payloadKeyFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
+// newCodecEndpoint is the Web UI's codec endpoint for the UI at origin, with secret as its login's
+// password (empty: none); nil when payload encryption is off.
+func newCodecEndpoint(cfg config.Config, origin, secret string) (*uicodec.Handler, error) {
+	c, err := payloadCodec(cfg)
+	if err != nil || c == nil {
+		return nil, err
+	}
+	return uicodec.New(uicodec.Options{Codec: c, Origin: origin, Secret: secret})
+}
+
 // newStarter builds the starter over c and cartback's store with the flow settings and the
-// messaging policy of cfg.
+// messaging policy of cfg; it reads flows' inputs with c's payload encryption.
 func newStarter(c client.Client, consent starter.Consent, cfg config.Config) (*starter.Starter, error) {
+	dc, err := dataConverter(cfg)
+	if err != nil {
+		return nil, err
+	}
 	return starter.New(c, starter.Options{
-		IDKey:    cfg.IDKey,
-		Settings: workflows.Settings{ReplyWindow: cfg.Flow.ReplyWindow, CouponCode: cfg.Flow.CouponCode},
-		Consent:  consent,
+		IDKey:         cfg.IDKey,
+		DataConverter: dc,
+		Settings:      workflows.Settings{ReplyWindow: cfg.Flow.ReplyWindow, CouponCode: cfg.Flow.CouponCode},
+		Consent:       consent,
 		Policy: starter.Policy{AllowCountries: cfg.Policy.AllowCountries, DenyCountries: cfg.Policy.DenyCountries,
 			FrequencyCap: cfg.Policy.FrequencyCap},
 	})

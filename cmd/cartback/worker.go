@@ -20,7 +20,7 @@ func runWorker(ctx context.Context, e env, log *logrus.Logger, args []string) er
 	if err != nil {
 		return err
 	}
-	c, namespace, err := temporalClient(ctx, e, log, false)
+	c, namespace, err := temporalClient(ctx, e, log, cfg, false)
 	if err != nil {
 		return err
 	}
