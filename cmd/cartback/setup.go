@@ -15,8 +15,8 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/contrib/envconfig"
-	"google.golang.org/grpc"
 	"go.temporal.io/sdk/converter"
+	"google.golang.org/grpc"
 
 	"github.com/cartback/cartback/config"
 	"github.com/cartback/cartback/payloadcrypt"
