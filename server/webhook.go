@@ -33,7 +33,8 @@ func (s *Server) verifyWebhook(w http.ResponseWriter, r *http.Request) {
 }
 
 // receiveWebhook handles Meta's notifications: 401 unsigned or wrongly signed, 413 too big, 400
-// not a webhook payload, 503 Temporal unreachable (Meta retries; flows drop duplicate messages),
+// not JSON or not a webhook's top level (a malformed entry, change or item inside is logged and
+// skipped, the rest delivered), 503 Temporal unreachable (Meta retries; flows drop duplicate messages),
 // otherwise 200, including for events that reach no flow (Meta would retry those for days).
 // Nothing is sent from here: signals only, so the answer is fast.
 func (s *Server) receiveWebhook(w http.ResponseWriter, r *http.Request) {
@@ -58,8 +59,13 @@ func (s *Server) receiveWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	events, ignored := payload.Events(s.opts.PhoneNumberID)
 	for _, ig := range ignored {
-		s.log.WithFields(logrus.Fields{"waba_id": ig.WABAID, "field": ig.Field, "phone_number_id": ig.PhoneNumberID}).
-			Info("webhook: change acknowledged and ignored: " + ig.Reason)
+		log := s.log.WithFields(logrus.Fields{"waba_id": ig.WABAID, "field": ig.Field, "phone_number_id": ig.PhoneNumberID, "path": ig.Path})
+		if ig.Malformed {
+			// Meta would redeliver the whole batch on a non-2xx, and the item would not decode then either.
+			log.Warn("webhook: malformed part skipped, the rest delivered: " + ig.Reason)
+			continue
+		}
+		log.Info("webhook: change acknowledged and ignored: " + ig.Reason)
 	}
 	ctx, cancel := s.callContext(r)
 	defer cancel()

@@ -1,6 +1,10 @@
 package webhook
 
-import "time"
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
 
 // EventKind says which of Event's pointers is set.
 type EventKind string
@@ -101,12 +105,19 @@ type Error struct {
 	Details string // error_data.details, the human explanation
 }
 
-// Ignored is a change Events skipped, reported so the caller can log it.
+// Ignored is a part of the body Events skipped, reported so the caller can log it: a change that is not
+// for us or holds nothing we read, or an entry, change or item that could not be decoded (Malformed).
 type Ignored struct {
-	WABAID        string // entry.id
-	Field         string // change.field
+	WABAID        string // entry.id ("" if the entry itself was malformed)
+	Field         string // change.field ("" above the change)
 	PhoneNumberID string // value.metadata.phone_number_id ("" if absent)
-	Reason        string
+	// Path is where the part is in the body: "entry[0]", "entry[0].changes[1]", or, for an item,
+	// "entry[0].changes[1].value.messages[3]".
+	Path   string
+	Reason string
+	// Malformed says the part could not be decoded (a timestamp that is not a number, a code given as
+	// a string, a message that is an array, ...); Reason then holds the decode error.
+	Malformed bool
 }
 
 // Events flattens a payload into the things we act on, in order, keeping only changes whose
@@ -115,22 +126,40 @@ type Ignored struct {
 // Within a change, events come in payload order: messages, then statuses, then user_preferences, then
 // errors. An empty phoneNumberID matches nothing, so a missing configuration ignores everything rather than
 // accepting changes that carry no metadata. A matching change with nothing we recognise is also Ignored.
+// Each entry, change and item is decoded on its own: one that does not decode is Ignored as Malformed,
+// with its path, and the rest are still returned.
 func (p *Payload) Events(phoneNumberID string) (events []Event, ignored []Ignored) {
 	if p == nil {
 		return nil, nil
 	}
-	for _, entry := range p.entries {
-		for _, ch := range entry.Changes {
+	for i, rawEntry := range p.entries {
+		path := fmt.Sprintf("entry[%d]", i)
+		var entry wireEntry
+		if err := json.Unmarshal(rawEntry, &entry); err != nil {
+			ignored = append(ignored, malformed(Ignored{Path: path}, err))
+			continue
+		}
+		for j, rawChange := range entry.Changes {
+			skip := Ignored{WABAID: entry.ID, Path: fmt.Sprintf("%s.changes[%d]", path, j)}
+			var ch wireChange
+			if err := json.Unmarshal(rawChange, &ch); err != nil {
+				// The field may still be readable when the value is not: it says what was lost.
+				var f struct{ Field string }
+				_ = json.Unmarshal(rawChange, &f)
+				skip.Field = f.Field
+				ignored = append(ignored, malformed(skip, err))
+				continue
+			}
 			v := &ch.Value
-			skip := Ignored{WABAID: entry.ID, Field: ch.Field, PhoneNumberID: v.Metadata.PhoneNumberID}
+			skip.Field, skip.PhoneNumberID = ch.Field, v.Metadata.PhoneNumberID
 			if phoneNumberID == "" || v.Metadata.PhoneNumberID != phoneNumberID {
 				skip.Reason = "phone_number_id is not ours"
 				ignored = append(ignored, skip)
 				continue
 			}
-			before := len(events)
-			events = appendChange(events, entry.ID, v)
-			if len(events) == before {
+			before, bad := len(events), len(ignored)
+			events, ignored = appendChange(events, ignored, skip, v)
+			if len(events) == before && len(ignored) == bad {
 				skip.Reason = "no messages, statuses, user_preferences or errors"
 				ignored = append(ignored, skip)
 			}
@@ -139,16 +168,37 @@ func (p *Payload) Events(phoneNumberID string) (events []Event, ignored []Ignore
 	return events, ignored
 }
 
-// appendChange appends the events of one change value.
-func appendChange(events []Event, wabaID string, v *wireValue) []Event {
-	base := Event{WABAID: wabaID, PhoneNumberID: v.Metadata.PhoneNumberID}
-	for i := range v.Messages {
-		e := base
-		e.Kind, e.Message = KindMessage, toMessage(&v.Messages[i])
-		events = append(events, e)
+// malformed marks skip as a part that did not decode.
+func malformed(skip Ignored, err error) Ignored {
+	skip.Malformed, skip.Reason = true, "malformed: "+err.Error()
+	return skip
+}
+
+// decodeItems decodes each raw item of the list named list into a T, calling add with the good ones
+// and recording each bad one in ignored, by its path under change.
+func decodeItems[T any](ignored []Ignored, change Ignored, list string, raw []json.RawMessage, add func(*T)) []Ignored {
+	for i, r := range raw {
+		var item T
+		if err := json.Unmarshal(r, &item); err != nil {
+			skip := change
+			skip.Path = fmt.Sprintf("%s.value.%s[%d]", change.Path, list, i)
+			ignored = append(ignored, malformed(skip, err))
+			continue
+		}
+		add(&item)
 	}
-	for i := range v.Statuses {
-		s := &v.Statuses[i]
+	return ignored
+}
+
+// appendChange appends the events of one change value, and its items that did not decode to ignored.
+func appendChange(events []Event, ignored []Ignored, change Ignored, v *wireValue) ([]Event, []Ignored) {
+	base := Event{WABAID: change.WABAID, PhoneNumberID: v.Metadata.PhoneNumberID}
+	ignored = decodeItems(ignored, change, "messages", v.Messages, func(m *wireMessage) {
+		e := base
+		e.Kind, e.Message = KindMessage, toMessage(m)
+		events = append(events, e)
+	})
+	ignored = decodeItems(ignored, change, "statuses", v.Statuses, func(s *wireStatus) {
 		e := base
 		e.Kind = KindStatus
 		e.Status = &Status{
@@ -160,9 +210,8 @@ func appendChange(events []Event, wabaID string, v *wireValue) []Event {
 			Errors:       toErrors(s.Errors),
 		}
 		events = append(events, e)
-	}
-	for i := range v.UserPreferences {
-		u := &v.UserPreferences[i]
+	})
+	ignored = decodeItems(ignored, change, "user_preferences", v.UserPreferences, func(u *wireUserPreference) {
 		e := base
 		e.Kind = KindPreference
 		e.Preference = &Preference{
@@ -173,14 +222,14 @@ func appendChange(events []Event, wabaID string, v *wireValue) []Event {
 			Timestamp: u.Timestamp.Time,
 		}
 		events = append(events, e)
-	}
-	for _, we := range v.Errors {
+	})
+	ignored = decodeItems(ignored, change, "errors", v.Errors, func(we *wireError) {
 		e := base
-		err := toError(we)
+		err := toError(*we)
 		e.Kind, e.Error = KindError, &err
 		events = append(events, e)
-	}
-	return events
+	})
+	return events, ignored
 }
 
 // toMessage extracts what the user said or chose, whatever the message type.

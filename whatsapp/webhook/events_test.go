@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -129,7 +130,7 @@ func TestEventsSamples(t *testing.T) {
 					RecipientID: "5215512345678", CallbackData: "wf=abandoned-cart/c_77b1;step=ask"}},
 			},
 			wantIgnored: []Ignored{{WABAID: "209876543210987", Field: "messages", PhoneNumberID: "109999999999999",
-				Reason: "phone_number_id is not ours"}},
+				Path: "entry[1].changes[0]", Reason: "phone_number_id is not ours"}},
 		},
 	}
 	for _, tt := range tests {
@@ -178,7 +179,8 @@ func TestEventsOtherPhoneNumberID(t *testing.T) {
 	if len(events) != 0 {
 		t.Fatalf("events = %+v, want none", events)
 	}
-	want := []Ignored{{WABAID: "102290129340398", Field: "messages", PhoneNumberID: ourPhoneNumberID, Reason: "phone_number_id is not ours"}}
+	want := []Ignored{{WABAID: "102290129340398", Field: "messages", PhoneNumberID: ourPhoneNumberID, Path: "entry[0].changes[0]",
+		Reason: "phone_number_id is not ours"}}
 	if !reflect.DeepEqual(ignored, want) {
 		t.Fatalf("ignored = %+v, want %+v", ignored, want)
 	}
@@ -228,7 +230,8 @@ func TestParseRejects(t *testing.T) {
 		{"truncated", `{"object":"whatsapp_business_account","entry":[`, ErrMalformedPayload},
 		{"array", `[]`, ErrMalformedPayload},
 		{"wrong type for entry", `{"object":"whatsapp_business_account","entry":{}}`, ErrMalformedPayload},
-		{"bad timestamp", `{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"messages":[{"timestamp":"yesterday"}]}}]}]}`, ErrMalformedPayload},
+		{"object not a string", `{"object":1,"entry":[]}`, ErrMalformedPayload},
+		{"entry a string", `{"object":"whatsapp_business_account","entry":"x"}`, ErrMalformedPayload},
 		{"other object", `{"object":"page","entry":[]}`, ErrUnexpectedObject},
 		{"no object", `{"entry":[]}`, ErrUnexpectedObject},
 		{"null", `null`, ErrUnexpectedObject},
@@ -269,5 +272,47 @@ func TestNilPayloadEvents(t *testing.T) {
 	var p *Payload
 	if e, i := p.Events(ourPhoneNumberID); e != nil || i != nil {
 		t.Fatal("nil payload must yield nothing")
+	}
+}
+
+// One malformed item loses only itself: the rest of the batch is delivered, and each bad part is
+// reported with its path and the decode error.
+func TestEventsSkipMalformedItems(t *testing.T) {
+	p, err := Parse(readSample(t, "testdata/malformed_items.json"))
+	if err != nil {
+		t.Fatalf("Parse: %v (a malformed item must not reject the body)", err)
+	}
+	events, ignored := p.Events(ourPhoneNumberID)
+	var got []string
+	for _, e := range events {
+		switch e.Kind {
+		case KindMessage:
+			got = append(got, e.Message.ID)
+		case KindStatus:
+			got = append(got, e.Status.MessageID)
+		case KindPreference:
+			got = append(got, e.Preference.WaID)
+		}
+	}
+	if want := []string{"wamid.good.1", "wamid.sent.2", "5215512345678"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("delivered %v, want %v", got, want)
+	}
+	wantPaths := []struct{ path, field, in string }{
+		{"entry[0].changes[0].value.messages[1]", "messages", "yesterday"},
+		{"entry[0].changes[0].value.messages[2]", "messages", "cannot unmarshal array"},
+		{"entry[0].changes[0].value.messages[3]", "messages", "cannot unmarshal number"},
+		{"entry[0].changes[1].value.statuses[0]", "messages", "cannot unmarshal string"},
+		{"entry[0].changes[2]", "messages", "cannot unmarshal string"},
+		{"entry[1]", "", "cannot unmarshal string"},
+		{"entry[2].changes[0].value.user_preferences[1]", "user_preferences", "not integer Unix seconds"},
+	}
+	if len(ignored) != len(wantPaths) {
+		t.Fatalf("ignored %d parts, want %d: %+v", len(ignored), len(wantPaths), ignored)
+	}
+	for i, w := range wantPaths {
+		ig := ignored[i]
+		if ig.Path != w.path || ig.Field != w.field || !ig.Malformed || !strings.Contains(ig.Reason, w.in) {
+			t.Errorf("ignored[%d] = %+v, want path %s, field %q, malformed, reason containing %q", i, ig, w.path, w.field, w.in)
+		}
 	}
 }

@@ -19,15 +19,19 @@ var (
 // objectWABA is the only "object" WhatsApp Cloud API webhooks carry.
 const objectWABA = "whatsapp_business_account"
 
-// Payload is one decoded webhook body. Read it through Events.
+// Payload is one webhook body whose top level was decoded. Read it through Events, which decodes each
+// entry, change and item on its own.
 type Payload struct {
 	// Object is the top-level "object"; always "whatsapp_business_account" for a Payload Parse returned.
 	Object  string
-	entries []wireEntry
+	entries []json.RawMessage
 }
 
-// Parse decodes a webhook body (object "whatsapp_business_account", entry[].changes[].value) strictly enough to
-// never panic and leniently enough to accept fields Meta adds later (unknown fields are fine here).
+// Parse decodes a webhook body's top level (object "whatsapp_business_account", entry[]) strictly enough
+// to never panic and leniently enough to accept fields Meta adds later (unknown fields are fine here).
+// Only a body that is not JSON, or whose top level is not an object with an "entry" array, is an error:
+// the entries, changes and items inside are decoded one by one by Events, so that one oddly typed field
+// loses only its own item, never the other customers' replies batched with it.
 func Parse(rawBody []byte) (*Payload, error) {
 	if len(bytes.TrimSpace(rawBody)) == 0 {
 		return nil, fmt.Errorf("%w: empty body", ErrMalformedPayload)
@@ -44,17 +48,17 @@ func Parse(rawBody []byte) (*Payload, error) {
 
 // The wire* types mirror Meta's JSON ("messages webhook reference", "Status messages webhook reference",
 // "user_preferences webhook reference", "Errors webhook reference"). They only name the fields we read;
-// encoding/json skips the rest (pricing, conversation, contacts, identity_key_hash, ...), which is what lets
-// Meta add fields without breaking us.
+// encoding/json skips the rest (pricing, conversation, identity_key_hash, ...), which is what lets
+// Meta add fields without breaking us. Each level holds the next as raw JSON, decoded on its own.
 
 type wirePayload struct {
-	Object string      `json:"object"`
-	Entry  []wireEntry `json:"entry"`
+	Object string            `json:"object"`
+	Entry  []json.RawMessage `json:"entry"`
 }
 
 type wireEntry struct {
-	ID      string       `json:"id"` // WhatsApp Business Account ID
-	Changes []wireChange `json:"changes"`
+	ID      string            `json:"id"` // WhatsApp Business Account ID
+	Changes []json.RawMessage `json:"changes"`
 }
 
 type wireChange struct {
@@ -63,12 +67,12 @@ type wireChange struct {
 }
 
 type wireValue struct {
-	MessagingProduct string               `json:"messaging_product"`
-	Metadata         wireMetadata         `json:"metadata"`
-	Messages         []wireMessage        `json:"messages"`
-	Statuses         []wireStatus         `json:"statuses"`
-	UserPreferences  []wireUserPreference `json:"user_preferences"`
-	Errors           []wireError          `json:"errors"`
+	MessagingProduct string            `json:"messaging_product"`
+	Metadata         wireMetadata      `json:"metadata"`
+	Messages         []json.RawMessage `json:"messages"`
+	Statuses         []json.RawMessage `json:"statuses"`
+	UserPreferences  []json.RawMessage `json:"user_preferences"`
+	Errors           []json.RawMessage `json:"errors"`
 }
 
 type wireMetadata struct {
