@@ -1,8 +1,14 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
+	"reflect"
 	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	logtest "github.com/sirupsen/logrus/hooks/test"
 
 	"github.com/cartback/cartback/workflows"
 )
@@ -27,5 +33,40 @@ func TestWebhookBatchWithMalformedItems(t *testing.T) {
 	}
 	if st := e.outcome(t, "batch-malformed"); st.Outcome != workflows.OutcomeReminderSent {
 		t.Errorf("outcome %q, want reminder_sent (the good reply, not the malformed \"2\")", st.Outcome)
+	}
+}
+
+// A webhook of 10,000 messages from strangers (no open flow) is a few log lines and a summary
+// with the count per reason, not a line per message.
+func TestWebhookStrangersLogASummary(t *testing.T) {
+	t.Parallel()
+	e := startFlowEnv(t)
+	log, hook := logtest.NewNullLogger()
+	e.server.log = log
+	e.server.opts.CallTimeout = 5 * time.Minute // 10,000 signals on a shared machine under -race: count, do not time
+
+	const n = 10000
+	msgs := make([]map[string]any, n)
+	for i := range msgs {
+		msgs[i] = textMessage(fmt.Sprintf("5215500%06d", i), fmt.Sprintf("wamid.stranger.%d", i), "1")
+	}
+	msgs = append(msgs, map[string]any{"id": "wamid.bad", "timestamp": "soon"}, map[string]any{"id": "wamid.worse", "timestamp": "later"})
+	body := payload(t, change(testPhoneNumberID, messages(msgs...)), change("999", messages(textMessage("16505551234", "wamid.other", "1"))))
+	if a := signed(t, e.server, body, testAppSecret); a.status != http.StatusOK {
+		t.Fatalf("webhook: %d %s, want 200", a.status, a.body)
+	}
+	entries := hook.AllEntries()
+	if len(entries) > 10 {
+		t.Fatalf("%d log lines for one webhook, want a handful and a summary", len(entries))
+	}
+	last := entries[len(entries)-1]
+	counts, _ := last.Data["counts"].(logrus.Fields)
+	want := logrus.Fields{
+		"no active flow for this customer, acknowledged":               n,
+		"malformed part skipped, the rest delivered":                   2,
+		"change acknowledged and ignored: phone_number_id is not ours": 1,
+	}
+	if !reflect.DeepEqual(counts, want) || last.Level != logrus.WarnLevel {
+		t.Errorf("last line %s %q %v, want the summary %v at warning level (a malformed part is a warning)", last.Level, last.Message, last.Data, want)
 	}
 }
