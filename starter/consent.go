@@ -122,7 +122,8 @@ func (s *Starter) suppress(ctx context.Context, number string, reason store.Reas
 		return store.Suppression{}, false, storeError(err)
 	}
 	out := workflows.OptOut{Reason: string(reason), MessageID: messageID, At: sup.At}
-	if err := s.signal(ctx, workflows.WorkflowID(s.idKey, number), workflows.OptOutSignal, out); err != nil && !isNoFlow(err) {
+	// A stop from WhatsApp is signalled once per message; the storefront's (no message id) as the SDK does.
+	if err := s.signal(ctx, workflows.WorkflowID(s.idKey, number), workflows.OptOutSignal, requestID("opt-out", messageID), out); err != nil && !isNoFlow(err) {
 		return store.Suppression{}, false, err
 	}
 	return sup, created, nil

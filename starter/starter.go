@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"reflect"
 	"time"
 
@@ -26,6 +27,9 @@ type Starter struct {
 	recent   *recentRuns
 	consent  Consent
 	policy   Policy
+	// namespace and identity are the client's, for the signals sent through the workflow service.
+	namespace string
+	identity  string
 }
 
 // Options configure a Starter.
@@ -42,6 +46,10 @@ type Options struct {
 	Consent Consent
 	// Policy says who may be messaged: countries and the frequency cap.
 	Policy Policy
+	// Namespace must be the client's (TEMPORAL_NAMESPACE): the webhook's exactly-once signals go
+	// through the workflow service, which names it in each request. Empty means "default", as
+	// for the client.
+	Namespace string
 }
 
 // New returns a Starter over c.
@@ -58,9 +66,14 @@ func New(c client.Client, o Options) (*Starter, error) {
 	if o.DataConverter == nil {
 		o.DataConverter = converter.GetDefaultDataConverter()
 	}
+	if o.Namespace == "" {
+		o.Namespace = client.DefaultNamespace
+	}
+	host, _ := os.Hostname()
 	return &Starter{
 		c: c, idKey: o.IDKey, settings: o.Settings, now: o.Now, dc: o.DataConverter,
 		recent: newRecentRuns(recentRunsSize), consent: o.Consent, policy: o.Policy,
+		namespace: o.Namespace, identity: fmt.Sprintf("%d@%s@cartback-webhook", os.Getpid(), host),
 	}, nil
 }
 

@@ -51,6 +51,7 @@ type devStack struct {
 	cfg      config.Config
 	temporal *devserver.Server // nil on a cluster
 	client   client.Client
+	ns       string           // the client's namespace, which the webhook's exactly-once signals name
 	sandbox  *sandbox.Sandbox // nil with real WhatsApp credentials
 	worker   *worker.Worker
 	baseURL  string
@@ -100,7 +101,7 @@ func startDev(ctx context.Context, e env, log *logrus.Logger, cfg config.Config,
 		return nil, fmt.Errorf("starting the worker: %w", err)
 	}
 	s.stops = append(s.stops, func() error { s.worker.Stop(); return nil })
-	h, err := newHandler(s.cfg, s.client, db, log)
+	h, err := newHandler(s.cfg, s.client, s.ns, db, log)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +181,7 @@ func (s *devStack) connect(ctx context.Context, e env, log *logrus.Logger, useCl
 		if err != nil {
 			return err
 		}
-		s.client = c
+		s.client, s.ns = c, namespace
 		s.stops = append(s.stops, func() error { c.Close(); return nil })
 		return worker.EnsureSearchAttributes(ctx, c, namespace)
 	}
@@ -200,7 +201,7 @@ func (s *devStack) connect(ctx context.Context, e env, log *logrus.Logger, useCl
 	if err != nil {
 		return fmt.Errorf("connecting to the embedded Temporal server: %w", err)
 	}
-	s.client = c
+	s.client, s.ns = c, ts.Namespace()
 	s.stops = append(s.stops, func() error { c.Close(); return nil })
 	return nil
 }

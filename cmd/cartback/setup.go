@@ -201,13 +201,14 @@ func stackIDKey(cfg *config.Config) error {
 	return nil
 }
 
-// newStarter builds the starter over c and cartback's store with the flow settings and the
-// messaging policy of cfg.
-func newStarter(c client.Client, consent starter.Consent, cfg config.Config) (*starter.Starter, error) {
+// newStarter builds the starter over c (of namespace) and cartback's store with the flow
+// settings and the messaging policy of cfg.
+func newStarter(c client.Client, namespace string, consent starter.Consent, cfg config.Config) (*starter.Starter, error) {
 	return starter.New(c, starter.Options{
-		IDKey:    cfg.IDKey,
-		Settings: workflows.Settings{ReplyWindow: cfg.Flow.ReplyWindow, CouponCode: cfg.Flow.CouponCode},
-		Consent:  consent,
+		IDKey:     cfg.IDKey,
+		Namespace: namespace,
+		Settings:  workflows.Settings{ReplyWindow: cfg.Flow.ReplyWindow, CouponCode: cfg.Flow.CouponCode},
+		Consent:   consent,
 		Policy: starter.Policy{AllowCountries: cfg.Policy.AllowCountries, DenyCountries: cfg.Policy.DenyCountries,
 			FrequencyCap: cfg.Policy.FrequencyCap},
 	})

@@ -17,7 +17,13 @@ import (
 // Start starts a server for t and returns a client of its namespace. Both stop when t ends.
 func Start(t testing.TB) (client.Client, string) {
 	t.Helper()
-	ts := temporaltest.NewServer()
+	return StartWith(t)
+}
+
+// StartWith is Start with options for the server, such as its dynamic config.
+func StartWith(t testing.TB, opts ...temporaltest.TestServerOption) (client.Client, string) {
+	t.Helper()
+	ts := temporaltest.NewServer(opts...)
 	t.Cleanup(ts.Stop)
 	c := ts.GetDefaultClient()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
