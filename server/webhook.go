@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"sync"
@@ -35,9 +36,12 @@ func (s *Server) verifyWebhook(w http.ResponseWriter, r *http.Request) {
 
 // receiveWebhook handles Meta's notifications: 401 unsigned or wrongly signed, 413 too big, 400
 // not JSON or not a webhook's top level (a malformed entry, change or item inside is logged and
-// skipped, the rest delivered), 503 Temporal unreachable (Meta retries; flows drop duplicate messages),
-// otherwise 200, including for events that reach no flow (Meta would retry those for days).
-// Nothing is sent from here: signals only, so the answer is fast.
+// skipped, the rest delivered), 503 with Retry-After when Temporal is unreachable or overloaded
+// (ResourceExhausted: transient, and logged at error level; Meta retries, and a redelivery adds
+// nothing to a run, its signals carrying Meta's ids as request ids), otherwise 200, including for
+// events that reach no flow and for a flow whose run refused a signal at Temporal's signal limit
+// (permanent for that run: logged at error level to alert on; Meta would otherwise retry for
+// days). Nothing is sent from here: signals only, so the answer is fast.
 func (s *Server) receiveWebhook(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
 	if err != nil {
@@ -80,6 +84,12 @@ func (s *Server) receiveWebhook(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
+// maxEventsPerCustomer bounds what one webhook body may signal to one customer's flow. A shopper
+// sends a handful of messages at a time, and the template's statuses are three; a body with more
+// for one customer is a flood, which would fill the run's history (Temporal refuses a run's
+// 10,001st signal). The rest are logged in the summary and acknowledged.
+const maxEventsPerCustomer = 20
+
 // webhookWorkers is how many customers' events one webhook delivers at once: Meta batches many
 // customers in one body, and each signal is a round trip to Temporal.
 const webhookWorkers = 8
@@ -100,6 +110,11 @@ func (s *Server) deliverEvents(ctx context.Context, notes *webhookNotes, events 
 		k := s.customerOf(e)
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
+		}
+		if len(groups[k]) >= maxEventsPerCustomer {
+			notes.add(logrus.WarnLevel, fmt.Sprintf("over %d events for one customer in one webhook, acknowledged", maxEventsPerCustomer),
+				logrus.Fields{"customer": k, "kind": e.Kind})
+			continue
 		}
 		groups[k] = append(groups[k], e)
 	}
@@ -219,6 +234,10 @@ func (s *Server) deliverMessage(ctx context.Context, notes *webhookNotes, m *web
 		notes.add(logrus.InfoLevel, "message without text or payload, acknowledged", fields)
 		return nil
 	}
+	if m.From == "" { // never the flow of an empty number
+		notes.add(logrus.WarnLevel, "message without a sender, acknowledged", fields)
+		return nil
+	}
 	reply := workflows.Reply{MessageID: m.ID, Kind: m.Kind, Text: m.Text, Payload: m.Payload, At: m.Timestamp}
 	return acknowledged(notes, fields, s.starter.Message(ctx, m.From, reply))
 }
@@ -236,6 +255,10 @@ func (s *Server) deliverPreference(ctx context.Context, notes *webhookNotes, p *
 
 func (s *Server) deliverStatus(ctx context.Context, notes *webhookNotes, st *webhook.Status) error {
 	fields := logrus.Fields{"customer": s.starter.CustomerKey(st.RecipientID), "message_id": st.MessageID, "status": st.Status}
+	if st.RecipientID == "" && st.CallbackData == "" {
+		notes.add(logrus.WarnLevel, "status without a recipient, acknowledged", fields)
+		return nil
+	}
 	out := workflows.Status{MessageID: st.MessageID, Status: st.Status, At: st.Timestamp}
 	for _, e := range st.Errors {
 		out.Errors = append(out.Errors, workflows.StatusError{Code: e.Code, Title: e.Title})
@@ -243,10 +266,18 @@ func (s *Server) deliverStatus(ctx context.Context, notes *webhookNotes, st *web
 	return acknowledged(notes, fields, s.starter.Status(ctx, st.CallbackData, st.RecipientID, out))
 }
 
-// acknowledged turns "no open flow" into a note: it is not worth a retry.
+// acknowledged turns what no retry can change into a note: no open flow, or a flow whose run
+// takes no more signals. The latter is answered 200 too, since Meta redelivers anything else for
+// days and would get the same refusal, with every other event of the batch, each time; it is
+// logged at error level, to alert on: a flow was flooded past the per-webhook bound.
 func acknowledged(notes *webhookNotes, fields logrus.Fields, err error) error {
-	if errors.Is(err, starter.ErrNotFound) {
+	switch {
+	case errors.Is(err, starter.ErrNotFound):
 		notes.add(logrus.InfoLevel, "no active flow for this customer, acknowledged", fields)
+		return nil
+	case errors.Is(err, starter.ErrSignalLimit):
+		fields["error"] = err.Error()
+		notes.add(logrus.ErrorLevel, "ALERT: the flow refused a signal, its run reached Temporal's signal limit; acknowledged", fields)
 		return nil
 	}
 	return err
