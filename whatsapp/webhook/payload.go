@@ -62,13 +62,25 @@ type wireEntry struct {
 }
 
 type wireChange struct {
-	Field string    `json:"field"` // "messages", "user_preferences", ...
-	Value wireValue `json:"value"`
+	Field string          `json:"field"` // "messages", "user_preferences", "calls", "message_template_status_update", ...
+	Value json.RawMessage `json:"value"` // a wireValue for messages and user_preferences, a wireNotice for most others
+}
+
+// wireNotice is the value of a notification about the account, a template or the number rather than a
+// conversation (no metadata): the fields that say what happened.
+type wireNotice struct {
+	Event            string `json:"event"`                     // APPROVED, PAUSED, DISABLED, FLAGGED, ...
+	TemplateName     string `json:"message_template_name"`     // template notifications
+	TemplateLanguage string `json:"message_template_language"` // template notifications
+	Reason           string `json:"reason"`
+	NewCategory      string `json:"new_category"`  // template_category_update
+	CurrentLimit     string `json:"current_limit"` // phone_number_quality_update
 }
 
 type wireValue struct {
 	MessagingProduct string            `json:"messaging_product"`
 	Metadata         wireMetadata      `json:"metadata"`
+	Contacts         []json.RawMessage `json:"contacts"`
 	Messages         []json.RawMessage `json:"messages"`
 	Statuses         []json.RawMessage `json:"statuses"`
 	UserPreferences  []json.RawMessage `json:"user_preferences"`
@@ -80,9 +92,20 @@ type wireMetadata struct {
 	PhoneNumberID      string `json:"phone_number_id"`
 }
 
+// wireContact is one contacts[] entry: who a change's messages are from, or its statuses to. Since
+// Meta's business-scoped user IDs, wa_id (the number) may be missing and user_id (the BSUID) is set.
+type wireContact struct {
+	WaID         string `json:"wa_id"`
+	UserID       string `json:"user_id"`
+	ParentUserID string `json:"parent_user_id"`
+}
+
 type wireMessage struct {
 	ID          string           `json:"id"`
-	From        string           `json:"from"`
+	From        string           `json:"from"`         // the sender's number; missing for some username users
+	FromUserID  string           `json:"from_user_id"` // the sender's BSUID
+	GroupID     string           `json:"group_id"`     // set on a message sent in a group
+	System      *wireSystem      `json:"system"`
 	Timestamp   unixTime         `json:"timestamp"`
 	Type        string           `json:"type"`
 	Context     *wireContext     `json:"context"`
@@ -90,6 +113,16 @@ type wireMessage struct {
 	Button      *wireButton      `json:"button"`
 	Interactive *wireInteractive `json:"interactive"`
 	Errors      []wireError      `json:"errors"` // set on type "unsupported"
+}
+
+// wireSystem is a system message: the user changed number (user_changed_number: wa_id is the new
+// number) or business-scoped user id (user_changed_user_id), with the previous user id beside the new.
+type wireSystem struct {
+	Type           string `json:"type"`
+	Body           string `json:"body"`
+	WaID           string `json:"wa_id"`
+	UserID         string `json:"user_id"`
+	PreviousUserID string `json:"previous_user_id"`
 }
 
 type wireContext struct {
@@ -126,12 +159,14 @@ type wireStatus struct {
 	Status       string      `json:"status"`
 	Timestamp    unixTime    `json:"timestamp"`
 	RecipientID  string      `json:"recipient_id"`
+	RecipientUID string      `json:"recipient_user_id"` // the recipient's BSUID
 	CallbackData string      `json:"biz_opaque_callback_data"`
 	Errors       []wireError `json:"errors"`
 }
 
 type wireUserPreference struct {
 	WaID      string   `json:"wa_id"`
+	UserID    string   `json:"user_id"`
 	Detail    string   `json:"detail"`
 	Category  string   `json:"category"`
 	Value     string   `json:"value"`
