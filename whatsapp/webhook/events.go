@@ -51,8 +51,8 @@ type Message struct {
 	// GroupID is set on a message sent in a WhatsApp group: not a customer's reply to us.
 	GroupID string `json:",omitempty"`
 	// System is set on Kind "system": the user changed number or user id.
-	System *SystemChange `json:",omitempty"`
-	Timestamp time.Time // when the user sent it (UTC); zero if Meta omitted it
+	System    *SystemChange `json:",omitempty"`
+	Timestamp time.Time     // when the user sent it (UTC); zero if Meta omitted it
 	// Kind is Meta's message type: "text", "button", "interactive", or one we do not act on ("image",
 	// "audio", "reaction", "unsupported", ...), in which case Text and Payload are empty.
 	Kind string
