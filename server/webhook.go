@@ -14,6 +14,7 @@ import (
 
 	"github.com/cartback/cartback/phone"
 	"github.com/cartback/cartback/starter"
+	"github.com/cartback/cartback/store"
 	"github.com/cartback/cartback/whatsapp/webhook"
 	"github.com/cartback/cartback/workflows"
 )
@@ -73,7 +74,11 @@ func (s *Server) receiveWebhook(w http.ResponseWriter, r *http.Request) {
 			notes.add(logrus.WarnLevel, "malformed part skipped, the rest delivered", fields)
 			continue
 		}
-		notes.add(logrus.InfoLevel, "change acknowledged and ignored: "+ig.Reason, fields)
+		level := logrus.InfoLevel
+		if ig.Warning { // a template paused or disabled, the number flagged: an operator must act
+			level = logrus.WarnLevel
+		}
+		notes.add(level, "change acknowledged and ignored: "+ig.Reason, fields)
 	}
 	ctx, cancel := s.callContext(r)
 	defer cancel()
@@ -149,15 +154,24 @@ func (s *Server) deliverEvents(ctx context.Context, notes *webhookNotes, events 
 	return failed
 }
 
-// customerOf is the customer key an event is about, which keeps one customer's events in order.
+// customerOf names the customer an event is about, which keeps one customer's events in order and
+// names them in logs: the customer key of the number, or else the hash of the BSUID (never either
+// in clear).
 func (s *Server) customerOf(e webhook.Event) string {
+	var number, userID string
 	switch e.Kind {
 	case webhook.KindMessage:
-		return s.starter.CustomerKey(e.Message.From)
+		number, userID = e.Message.From, e.Message.UserID
 	case webhook.KindStatus:
-		return s.starter.CustomerKey(e.Status.RecipientID)
+		number, userID = e.Status.RecipientID, e.Status.RecipientUserID
 	case webhook.KindPreference:
-		return s.starter.CustomerKey(e.Preference.WaID)
+		number, userID = e.Preference.WaID, e.Preference.UserID
+	}
+	switch {
+	case number != "":
+		return s.starter.CustomerKey(number)
+	case userID != "":
+		return "bsuid:" + s.starter.UserIDHash(userID)
 	}
 	return ""
 }
@@ -223,7 +237,15 @@ func (s *Server) deliverEvent(ctx context.Context, notes *webhookNotes, e webhoo
 }
 
 func (s *Server) deliverMessage(ctx context.Context, notes *webhookNotes, m *webhook.Message) error {
-	fields := logrus.Fields{"customer": s.starter.CustomerKey(m.From), "from": phone.Mask(m.From), "message_id": m.ID, "type": m.Kind}
+	fields := logrus.Fields{"customer": s.customerOf(webhook.Event{Kind: webhook.KindMessage, Message: m}), "from": phone.Mask(m.From), "message_id": m.ID, "type": m.Kind}
+	who := starter.Sender{WaID: m.From, UserID: m.UserID}
+	switch {
+	case m.GroupID != "":
+		notes.add(logrus.InfoLevel, "group message: not a customer's reply, acknowledged", fields)
+		return nil
+	case m.System != nil:
+		return s.deliverSystem(ctx, notes, fields, who, m)
+	}
 	switch m.Kind {
 	case webhook.MessageText, webhook.MessageButton, webhook.MessageInteractive:
 	default:
@@ -234,36 +256,58 @@ func (s *Server) deliverMessage(ctx context.Context, notes *webhookNotes, m *web
 		notes.add(logrus.InfoLevel, "message without text or payload, acknowledged", fields)
 		return nil
 	}
-	if m.From == "" { // never the flow of an empty number
-		notes.add(logrus.WarnLevel, "message without a sender, acknowledged", fields)
+	reply := workflows.Reply{MessageID: m.ID, Kind: m.Kind, Text: m.Text, Payload: m.Payload, At: m.Timestamp}
+	return acknowledged(notes, fields, s.starter.MessageFrom(ctx, who, reply))
+}
+
+// deliverSystem acts on Meta's system messages: a user's number or business-scoped user id changed.
+func (s *Server) deliverSystem(ctx context.Context, notes *webhookNotes, fields logrus.Fields, who starter.Sender, m *webhook.Message) error {
+	fields["system_type"] = m.System.Type
+	switch m.System.Type {
+	case webhook.SystemChangedNumber:
+		fields["new_number"] = phone.Mask(m.System.NewWaID)
+		s.log.WithFields(fields).Info("webhook: a customer changed number: suppressions follow, the old number's flow ends")
+		if who.UserID == "" {
+			who.UserID = m.System.PreviousUserID
+		}
+		return acknowledged(notes, fields, s.starter.NumberChanged(ctx, who, m.System.NewWaID, m.System.UserID, m.ID))
+	case webhook.SystemChangedUserID:
+		replaced, err := s.starter.UserIDChanged(ctx, m.System.PreviousUserID, m.System.UserID)
+		switch {
+		case errors.Is(err, store.ErrUserIDConflict):
+			notes.add(logrus.WarnLevel, "user id change refused: the new user id already names another customer, acknowledged", fields)
+			return nil
+		case err != nil:
+			return acknowledged(notes, fields, err)
+		case !replaced:
+			notes.add(logrus.InfoLevel, "user id change of a user id no customer has, acknowledged", fields)
+			return nil
+		}
+		s.log.WithFields(fields).Info("webhook: a customer's business-scoped user id changed")
 		return nil
 	}
-	reply := workflows.Reply{MessageID: m.ID, Kind: m.Kind, Text: m.Text, Payload: m.Payload, At: m.Timestamp}
-	return acknowledged(notes, fields, s.starter.Message(ctx, m.From, reply))
+	notes.add(logrus.InfoLevel, "system message of a type cartback does not act on, acknowledged", fields)
+	return nil
 }
 
 // deliverPreference acts on a shopper's choice about marketing messages in WhatsApp itself.
 func (s *Server) deliverPreference(ctx context.Context, notes *webhookNotes, p *webhook.Preference) error {
-	fields := logrus.Fields{"customer": s.starter.CustomerKey(p.WaID), "category": p.Category, "value": p.Value}
+	fields := logrus.Fields{"customer": s.customerOf(webhook.Event{Kind: webhook.KindPreference, Preference: p}), "category": p.Category, "value": p.Value}
 	if p.Category != webhook.CategoryMarketing || (p.Value != webhook.PreferenceStop && p.Value != webhook.PreferenceResume) {
 		notes.add(logrus.InfoLevel, "user preference acknowledged: not one cartback acts on", fields)
 		return nil
 	}
 	s.log.WithFields(fields).Info("webhook: user preference changed")
-	return acknowledged(notes, fields, s.starter.Preference(ctx, p.WaID, p.Value == webhook.PreferenceStop))
+	return acknowledged(notes, fields, s.starter.Preference(ctx, starter.Sender{WaID: p.WaID, UserID: p.UserID}, p.Value == webhook.PreferenceStop))
 }
 
 func (s *Server) deliverStatus(ctx context.Context, notes *webhookNotes, st *webhook.Status) error {
-	fields := logrus.Fields{"customer": s.starter.CustomerKey(st.RecipientID), "message_id": st.MessageID, "status": st.Status}
-	if st.RecipientID == "" && st.CallbackData == "" {
-		notes.add(logrus.WarnLevel, "status without a recipient, acknowledged", fields)
-		return nil
-	}
+	fields := logrus.Fields{"customer": s.customerOf(webhook.Event{Kind: webhook.KindStatus, Status: st}), "message_id": st.MessageID, "status": st.Status}
 	out := workflows.Status{MessageID: st.MessageID, Status: st.Status, At: st.Timestamp}
 	for _, e := range st.Errors {
 		out.Errors = append(out.Errors, workflows.StatusError{Code: e.Code, Title: e.Title})
 	}
-	return acknowledged(notes, fields, s.starter.Status(ctx, st.CallbackData, st.RecipientID, out))
+	return acknowledged(notes, fields, s.starter.Status(ctx, st.CallbackData, starter.Sender{WaID: st.RecipientID, UserID: st.RecipientUserID}, out))
 }
 
 // acknowledged turns what no retry can change into a note: no open flow, or a flow whose run
@@ -274,6 +318,12 @@ func acknowledged(notes *webhookNotes, fields logrus.Fields, err error) error {
 	switch {
 	case errors.Is(err, starter.ErrNotFound):
 		notes.add(logrus.InfoLevel, "no active flow for this customer, acknowledged", fields)
+		return nil
+	case errors.Is(err, starter.ErrUnknownUser):
+		notes.add(logrus.InfoLevel, "a business-scoped user id no webhook has paired with a number yet, acknowledged", fields)
+		return nil
+	case errors.Is(err, starter.ErrNoSender):
+		notes.add(logrus.WarnLevel, "no number and no business-scoped user id, acknowledged", fields)
 		return nil
 	case errors.Is(err, starter.ErrSignalLimit):
 		fields["error"] = err.Error()

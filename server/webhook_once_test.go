@@ -3,6 +3,9 @@ package server
 import (
 	"context"
 	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
 
 	enumspb "go.temporal.io/api/enums/v1"
 
@@ -12,10 +15,8 @@ import (
 // Meta redelivers what it did not see answered 200: the same signed webhook five times adds one
 // signal event per item to the run, not five (the request id is Meta's message id, or the
 // status's id and value, and Temporal drops a request id the run has seen).
-func TestWebhookRedeliveredSignalsOnce(t *testing.T) {
-	t.Parallel()
-	e := startFlowEnv(t)
-	const phone, waID = "+52 55 1234 5678", "5215512345678"
+func testRedeliveredSignalsOnce(t *testing.T, e *flowEnv) {
+	const phone, waID = "+52 55 3000 0002", "5215530000002"
 	started := e.start(t, "once", phone)
 	template := e.sent(t, phone, 1)[0]
 
@@ -51,4 +52,30 @@ func signalCounts(t *testing.T, e *flowEnv, workflowID, runID string) map[string
 		}
 	}
 	return counts
+}
+
+// TestWebhookOnTemporal runs the webhook's tests that need a real Temporal server and worker on
+// one of each (customers kept apart by number), to spare the shared machine a server per test.
+func TestWebhookOnTemporal(t *testing.T) {
+	e := startFlowEnv(t)
+	for name, test := range map[string]func(*testing.T, *flowEnv){
+		"a malformed item loses only itself": testBatchWithMalformedItems,
+		"10,000 strangers are a summary":     testStrangersLogASummary,
+		"at most 20 signals per flow":        testBoundsSignalsPerFlow,
+		"a redelivered webhook signals once": testRedeliveredSignalsOnce,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			test(t, e)
+		})
+	}
+}
+
+// serverWithLog is another Server over the env's Temporal and store, logging to log, with a call
+// timeout for big batches on a shared machine under -race (count, do not time).
+func (e *flowEnv) serverWithLog(t *testing.T, log logrus.FieldLogger) *Server {
+	t.Helper()
+	s := newServer(t, e.client, e.ns, e.store, 5*time.Minute)
+	s.log = log
+	return s
 }

@@ -105,15 +105,23 @@ func (s *Starter) Reply(ctx context.Context, from string, r workflows.Reply) err
 // Status delivers a delivery status to the flow that sent the message. callbackData is Meta's echo
 // of biz_opaque_callback_data, which our sends set to the workflow ID; anything else there (another
 // system's sends from the same number) is not trusted, and the recipient's flow is used instead.
-// A failed status with Meta's 131050 also suppresses the customer. The status's message id and
-// value make the signal exactly-once. Errors: ErrNotFound (no open flow), ErrUnavailable.
-func (s *Starter) Status(ctx context.Context, callbackData, recipient string, st workflows.Status) error {
-	if err := s.rememberRefusal(ctx, recipient, st); err != nil {
+// A status naming both the recipient's number and BSUID pairs them; a failed status with Meta's
+// 131050 also suppresses the customer. The status's message id and value make the signal
+// exactly-once. Errors: ErrNotFound (no open flow), ErrUnknownUser, ErrNoSender, ErrUnavailable.
+func (s *Starter) Status(ctx context.Context, callbackData string, recipient Sender, st workflows.Status) error {
+	c, err := s.identify(ctx, recipient)
+	ours := strings.HasPrefix(callbackData, workflows.WorkflowIDPrefix)
+	switch {
+	case err == nil:
+		if err := s.rememberRefusal(ctx, c, st); err != nil {
+			return err
+		}
+	case !ours || !(errors.Is(err, ErrUnknownUser) || errors.Is(err, ErrNoSender)):
 		return err
 	}
 	id := callbackData
-	if !strings.HasPrefix(id, workflows.WorkflowIDPrefix) {
-		id = workflows.WorkflowID(s.idKey, recipient)
+	if !ours {
+		id = workflows.WorkflowIDOf(c.key)
 	}
 	return s.signal(ctx, id, workflows.StatusSignal, requestID("status", st.MessageID, st.Status), st)
 }

@@ -80,6 +80,9 @@ func New(c client.Client, o Options) (*Starter, error) {
 // CustomerKey is how logs name the customer of a number (E.164 or wa_id): never the number itself.
 func (s *Starter) CustomerKey(number string) string { return workflows.CustomerKey(s.idKey, number) }
 
+// UserIDHash is how logs and the store name a business-scoped user id: never the id itself.
+func (s *Starter) UserIDHash(userID string) string { return workflows.UserIDHash(s.idKey, userID) }
+
 // Ready reports whether Temporal answers.
 func (s *Starter) Ready(ctx context.Context) error {
 	_, err := s.c.CheckHealth(ctx, &client.CheckHealthRequest{})
