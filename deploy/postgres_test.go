@@ -531,9 +531,10 @@ func runCartFlow(t *testing.T, c client.Client, namespace string, consent *store
 	t.Cleanup(w.Stop)
 
 	st, err := starter.New(c, starter.Options{
-		IDKey:    idKey,
-		Settings: workflows.Settings{ReplyWindow: time.Hour, CouponCode: coupon},
-		Consent:  consent,
+		IDKey:     idKey,
+		Namespace: namespace,
+		Settings:  workflows.Settings{ReplyWindow: time.Hour, CouponCode: coupon},
+		Consent:   consent,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -18,7 +18,7 @@ import (
 // the shopper gets one template.
 func TestConcurrentPostsOfOneCartStartOneRun(t *testing.T) {
 	env := startFlowEnv(t)
-	servers := []*Server{env.server, newServer(t, env.client, env.store, 30*time.Second)}
+	servers := []*Server{env.server, newServer(t, env.client, env.ns, env.store, 30*time.Second)}
 	const posts = 100
 	body := cartJSON(t, "cart-concurrent", "+525533050001", nil)
 	answers := make([]cartAnswer, posts)

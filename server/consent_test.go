@@ -221,7 +221,7 @@ func TestSuppressionsExportPages(t *testing.T) {
 func TestPolicyRefusals(t *testing.T) {
 	e := startFlowEnv(t)
 	withPolicy := func(p starter.Policy) *Server {
-		st, err := starter.New(e.client, starter.Options{IDKey: testIDKey, Consent: e.store, Policy: p,
+		st, err := starter.New(e.client, starter.Options{IDKey: testIDKey, Namespace: e.ns, Consent: e.store, Policy: p,
 			Settings: workflows.Settings{ReplyWindow: time.Hour, CouponCode: "SAVE10"}})
 		if err != nil {
 			t.Fatal(err)

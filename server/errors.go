@@ -76,6 +76,8 @@ func statusOf(err error) *apiError {
 		return &apiError{status: http.StatusBadRequest, Code: "invalid_query", Message: "cursor is not one a page of this list gave out"}
 	case errors.Is(err, store.ErrInvalid):
 		return &apiError{status: http.StatusBadRequest, Code: "invalid_customer_key", Message: "a customer key is 32 lower-case hex digits, as GET /v1/suppressions lists them"}
+	case errors.Is(err, starter.ErrSignalLimit):
+		return &apiError{status: http.StatusConflict, Code: "signal_limit", Message: "the flow takes no more signals: its run reached Temporal's signal limit"}
 	case errors.Is(err, starter.ErrNotFound):
 		return &apiError{status: http.StatusNotFound, Code: "not_found", Message: "no flow for this cart"}
 	case errors.Is(err, webhook.ErrMissingSignature), errors.Is(err, webhook.ErrMalformedSignature), errors.Is(err, webhook.ErrBadSignature):

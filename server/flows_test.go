@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/server/temporaltest"
 
 	"github.com/cartback/cartback/activities"
 	"github.com/cartback/cartback/internal/teststore"
@@ -26,12 +27,13 @@ type flowEnv struct {
 	server *Server
 	graph  *fakegraph.Server
 	client client.Client
+	ns     string       // the client's namespace
 	store  *store.Store // shared by the worker and the server, as in production
 }
 
-func startFlowEnv(t *testing.T) *flowEnv {
+func startFlowEnv(t *testing.T, opts ...temporaltest.TestServerOption) *flowEnv {
 	t.Helper()
-	c, _ := testtemporal.Start(t)
+	c, ns := testtemporal.StartWith(t, opts...)
 	graph, graphHTTP := fakegraph.NewTestServer(fakegraph.Options{PhoneNumberID: testPhoneNumberID, Token: testGraphToken})
 	t.Cleanup(graphHTTP.Close)
 	wa, err := whatsapp.NewClient(whatsapp.Config{BaseURL: graphHTTP.URL, Version: "v23.0", PhoneNumberID: testPhoneNumberID, Token: testGraphToken})
@@ -44,7 +46,7 @@ func startFlowEnv(t *testing.T) *flowEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
-	return &flowEnv{server: newServer(t, c, db, 30*time.Second), graph: graph, client: c, store: db}
+	return &flowEnv{server: newServer(t, c, ns, db, 30*time.Second), graph: graph, client: c, ns: ns, store: db}
 }
 
 // start posts a cart and returns the 202 answer.

@@ -32,13 +32,14 @@ const (
 
 var testIDKey = []byte("test-id-key-0123456789")
 
-// newServer builds a Server over c and the store with the test configuration.
-func newServer(t *testing.T, c client.Client, consent starter.Consent, callTimeout time.Duration) *Server {
+// newServer builds a Server over c (of namespace) and the store with the test configuration.
+func newServer(t *testing.T, c client.Client, namespace string, consent starter.Consent, callTimeout time.Duration) *Server {
 	t.Helper()
 	st, err := starter.New(c, starter.Options{
-		IDKey:    testIDKey,
-		Settings: workflows.Settings{ReplyWindow: time.Hour, CouponCode: "SAVE10"},
-		Consent:  consent,
+		IDKey:     testIDKey,
+		Namespace: namespace,
+		Settings:  workflows.Settings{ReplyWindow: time.Hour, CouponCode: "SAVE10"},
+		Consent:   consent,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +66,7 @@ func unreachableServer(t *testing.T) *Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	return newServer(t, c, teststore.Open(t), 2*time.Second)
+	return newServer(t, c, client.DefaultNamespace, teststore.Open(t), 2*time.Second)
 }
 
 // answer is one response, its body read.

@@ -81,6 +81,10 @@ func TestWebhookAcknowledgesWhatReachesNoFlow(t *testing.T) {
 		"image":          payload(t, change(testPhoneNumberID, messages(map[string]any{"from": "16505551234", "id": "wamid.2", "type": "image", "image": map[string]any{"id": "1"}}))),
 		"not whatsapp":   []byte(`{"object": "page", "entry": []}`),
 		"no changes":     payload(t),
+		"malformed items": payload(t, change(testPhoneNumberID, map[string]any{
+			"messages": []any{[]any{"an array"}, map[string]any{"from": "16505551234", "id": "wamid.3", "timestamp": "yesterday", "type": "text"}},
+			"statuses": []any{map[string]any{"id": "wamid.4", "status": "failed", "errors": []any{map[string]any{"code": "131050"}}}},
+		})),
 	}
 	// The parser's samples use testPhoneNumberID, Meta's sample number.
 	// (user_preferences_stop.json records a suppression and signals the flow: it needs Temporal.)

@@ -20,6 +20,9 @@ type Consent interface {
 	Lift(ctx context.Context, customerKey string, reasons ...store.Reason) (int, error)
 	LastTemplateAccepted(ctx context.Context, customerKey string) (time.Time, bool, error)
 	ListSuppressions(ctx context.Context, cursor string, limit int) ([]store.Suppression, string, error)
+	LinkUserID(ctx context.Context, customerKey, userIDHash string) error
+	CustomerByUserID(ctx context.Context, userIDHash string) (string, bool, error)
+	ReplaceUserID(ctx context.Context, oldHash, newHash string) (bool, error)
 }
 
 // Policy says who may get a template (the README's "Messaging policy").
@@ -115,14 +118,20 @@ func (s *Starter) Suppress(ctx context.Context, number, source string) (store.Su
 // customer's open flow, if any, to end. The record comes first: a flow started meanwhile is
 // refused by the check before its send.
 func (s *Starter) suppress(ctx context.Context, number string, reason store.Reason, source, messageID string) (store.Suppression, bool, error) {
+	return s.suppressCustomer(ctx, s.customerOf(number), reason, source, messageID)
+}
+
+// suppressCustomer is suppress for a customer known by key (and the masked number, if any).
+func (s *Starter) suppressCustomer(ctx context.Context, c customer, reason store.Reason, source, messageID string) (store.Suppression, bool, error) {
 	sup, created, err := s.consent.Suppress(ctx, store.Suppression{
-		CustomerKey: s.CustomerKey(number), MaskedPhone: phone.Mask(number), Reason: reason, Source: source,
+		CustomerKey: c.key, MaskedPhone: c.masked, Reason: reason, Source: source,
 	})
 	if err != nil {
 		return store.Suppression{}, false, storeError(err)
 	}
 	out := workflows.OptOut{Reason: string(reason), MessageID: messageID, At: sup.At}
-	if err := s.signal(ctx, workflows.WorkflowID(s.idKey, number), workflows.OptOutSignal, out); err != nil && !isNoFlow(err) {
+	// A stop from WhatsApp is signalled once per message; the storefront's (no message id) as the SDK does.
+	if err := s.signal(ctx, workflows.WorkflowIDOf(c.key), workflows.OptOutSignal, requestID("opt-out", messageID), out); err != nil && !isNoFlow(err) {
 		return store.Suppression{}, false, err
 	}
 	return sup, created, nil

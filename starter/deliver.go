@@ -2,11 +2,16 @@ package starter
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 
+	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/cartback/cartback/workflows"
 )
@@ -91,34 +96,94 @@ func (s *Starter) toRun(ctx context.Context, cartID string, send func(found) err
 
 // Reply delivers a shopper's message to the customer's open flow. from is the sender as Meta reports
 // it (wa_id digits) or E.164: both reach the same workflow ID, whatever form the country's wa_id
-// takes (see phone.Canonical). Errors: ErrNotFound (no open flow), ErrUnavailable.
+// takes (see phone.Canonical). Meta's message id makes the signal exactly-once: a redelivered
+// webhook adds nothing to the run. Errors: ErrNotFound (no open flow), ErrUnavailable.
 func (s *Starter) Reply(ctx context.Context, from string, r workflows.Reply) error {
-	return s.signal(ctx, workflows.WorkflowID(s.idKey, from), workflows.ReplySignal, r)
+	return s.signal(ctx, workflows.WorkflowID(s.idKey, from), workflows.ReplySignal, requestID("reply", r.MessageID), r)
 }
 
 // Status delivers a delivery status to the flow that sent the message. callbackData is Meta's echo
 // of biz_opaque_callback_data, which our sends set to workflows.CallbackData (the workflow ID and
 // the step; the bare ID before steps were named); anything else there (another system's sends
-// from the same number) is not trusted, and the recipient's flow is used instead. A failed status
-// with Meta's 131050 also suppresses the customer. Errors: ErrNotFound (no open flow),
-// ErrUnavailable.
-func (s *Starter) Status(ctx context.Context, callbackData, recipient string, st workflows.Status) error {
-	if err := s.rememberRefusal(ctx, recipient, st); err != nil {
+// from the same number) is not trusted, and the recipient's flow is used instead. A status naming
+// both the recipient's number and BSUID pairs them; a failed status with Meta's 131050 also
+// suppresses the customer. The status's message id and value make the signal exactly-once.
+// Errors: ErrNotFound (no open flow), ErrUnknownUser, ErrNoSender, ErrUnavailable.
+func (s *Starter) Status(ctx context.Context, callbackData string, recipient Sender, st workflows.Status) error {
+	c, err := s.identify(ctx, recipient)
+	id, step, ours := workflows.ParseCallbackData(callbackData)
+	switch {
+	case err == nil:
+		if err := s.rememberRefusal(ctx, c, st); err != nil {
+			return err
+		}
+	case !ours || !(errors.Is(err, ErrUnknownUser) || errors.Is(err, ErrNoSender)):
 		return err
 	}
-	id, step, ok := workflows.ParseCallbackData(callbackData)
-	if !ok {
-		id = workflows.WorkflowID(s.idKey, recipient)
+	if !ours {
+		id = workflows.WorkflowIDOf(c.key)
 	}
 	st.Step = step
-	return s.signal(ctx, id, workflows.StatusSignal, st)
+	return s.signal(ctx, id, workflows.StatusSignal, requestID("status", st.MessageID, st.Status), st)
 }
 
-// signal signals the open run of a workflow ID.
-func (s *Starter) signal(ctx context.Context, workflowID, name string, arg any) error {
-	err := s.c.SignalWorkflow(ctx, workflowID, "", name, arg)
+// requestID derives a signal's request id from what identifies the event at Meta, shaped as a
+// UUID (a version 8, "custom", UUID of SHA-256): the same event always gets the same id, and
+// Temporal drops a signal whose request id the run has already seen. Nothing to identify the
+// event by (an empty id) gives "", a signal sent as the SDK sends it, with a random id.
+func requestID(kind string, ids ...string) string {
+	for _, id := range ids {
+		if id == "" {
+			return ""
+		}
+	}
+	h := sha256.Sum256([]byte(kind + "\x00" + strings.Join(ids, "\x00")))
+	h[6] = h[6]&0x0f | 0x80 // version 8
+	h[8] = h[8]&0x3f | 0x80 // RFC 9562 variant
+	b := hex.EncodeToString(h[:16])
+	return b[0:8] + "-" + b[8:12] + "-" + b[12:16] + "-" + b[16:20] + "-" + b[20:32]
+}
+
+// signal signals the open run of a workflow ID. With a requestID it goes through the workflow
+// service's SignalWorkflowExecution, since the SDK's SignalWorkflow always sends a random one
+// (internal_workflow_client.go, workflowClientInterceptor.SignalWorkflow, in SDK v1.50.0). The
+// server checks the id first: history's signalworkflow API (service/history/api/signalworkflow,
+// server v1.32.1) returns a no-op when mutableState.IsSignalRequested(request id), before
+// api.ValidateSignal, which is where MaximumSignalsPerExecution refuses with "exceeded workflow
+// execution limit for signal events". So a webhook Meta redelivers adds no event, and never
+// counts towards that limit again.
+func (s *Starter) signal(ctx context.Context, workflowID, name, requestID string, arg any) error {
+	var err error
+	if requestID == "" {
+		err = s.c.SignalWorkflow(ctx, workflowID, "", name, arg)
+	} else {
+		err = s.signalOnce(ctx, workflowID, name, requestID, arg)
+	}
 	if isNotFound(err) {
 		return fmt.Errorf("%w: %v", ErrNotFound, err)
 	}
 	return temporalError(err)
+}
+
+// signalOnce builds the request as the SDK does (the client's data converter, told the workflow
+// it serialises for), with our request id.
+func (s *Starter) signalOnce(ctx context.Context, workflowID, name, requestID string, arg any) error {
+	dc := s.dc
+	if ca, ok := dc.(converter.ContextAware); ok {
+		dc = ca.WithContext(ctx)
+	}
+	dc = converter.WithDataConverterSerializationContext(dc, converter.WorkflowSerializationContext{Namespace: s.namespace, WorkflowID: workflowID})
+	input, err := dc.ToPayloads(arg)
+	if err != nil {
+		return fmt.Errorf("encoding the %s signal: %w", name, err)
+	}
+	_, err = s.c.WorkflowService().SignalWorkflowExecution(ctx, &workflowservice.SignalWorkflowExecutionRequest{
+		Namespace:         s.namespace,
+		WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: workflowID},
+		SignalName:        name,
+		Input:             input,
+		Identity:          s.identity,
+		RequestId:         requestID,
+	})
+	return err
 }

@@ -18,6 +18,15 @@ var ErrNotFound = errors.New("no such flow")
 // to retry (the HTTP server answers 503, which Meta retries).
 var ErrUnavailable = errors.New("temporal is unavailable")
 
+// ErrSignalLimit means the flow's run refused a signal because its history holds as many as
+// Temporal allows one run (history.maximumSignalsPerExecution, 10,000 by default). Retrying
+// cannot help: the run takes no more signals until it ends.
+var ErrSignalLimit = errors.New("the flow takes no more signals: its run reached Temporal's signal limit")
+
+// signalLimitMessage is how the server words that refusal (an InvalidArgument: consts.ErrSignalsLimitExceeded
+// in server v1.32.1), the only way to tell it from the other InvalidArguments.
+const signalLimitMessage = "exceeded workflow execution limit for signal events"
+
 // ValidationError lists the fields of a cart whose values are wrong, by JSON path
 // ("customer.phone", "items[2].quantity"), each with what is expected.
 type ValidationError struct {
@@ -56,7 +65,8 @@ func (e *BusyError) Error() string {
 }
 
 // temporalError classifies a Temporal client error: unreachable, overloaded or without a worker
-// to answer becomes ErrUnavailable (still wrapping the cause), anything else is returned as is.
+// to answer becomes ErrUnavailable (still wrapping the cause), a run's full signal count
+// ErrSignalLimit, anything else is returned as is.
 func temporalError(err error) error {
 	if err == nil {
 		return nil
@@ -67,6 +77,10 @@ func temporalError(err error) error {
 		exhausted   *serviceerror.ResourceExhausted
 		noPoller    *serviceerror.FailedPrecondition // a query with no worker polling to answer it
 	)
+	var invalid *serviceerror.InvalidArgument
+	if errors.As(err, &invalid) && strings.Contains(invalid.Message, signalLimitMessage) {
+		return fmt.Errorf("%w: %w", ErrSignalLimit, err)
+	}
 	if errors.As(err, &unavailable) || errors.As(err, &deadline) || errors.As(err, &exhausted) ||
 		errors.As(err, &noPoller) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)

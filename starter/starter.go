@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"reflect"
 	"time"
 
@@ -27,6 +28,9 @@ type Starter struct {
 	starts   *serial // one start at a time per customer in this process
 	consent  Consent
 	policy   Policy
+	// namespace and identity are the client's, for the signals sent through the workflow service.
+	namespace string
+	identity  string
 }
 
 // Options configure a Starter.
@@ -43,6 +47,10 @@ type Options struct {
 	Consent Consent
 	// Policy says who may be messaged: countries and the frequency cap.
 	Policy Policy
+	// Namespace must be the client's (TEMPORAL_NAMESPACE): the webhook's exactly-once signals go
+	// through the workflow service, which names it in each request. Empty means "default", as
+	// for the client.
+	Namespace string
 }
 
 // New returns a Starter over c.
@@ -59,14 +67,22 @@ func New(c client.Client, o Options) (*Starter, error) {
 	if o.DataConverter == nil {
 		o.DataConverter = converter.GetDefaultDataConverter()
 	}
+	if o.Namespace == "" {
+		o.Namespace = client.DefaultNamespace
+	}
+	host, _ := os.Hostname()
 	return &Starter{
 		c: c, idKey: o.IDKey, settings: o.Settings, now: o.Now, dc: o.DataConverter,
 		recent: newRecentRuns(recentRunsSize), starts: newSerial(), consent: o.Consent, policy: o.Policy,
+		namespace: o.Namespace, identity: fmt.Sprintf("%d@%s@cartback-webhook", os.Getpid(), host),
 	}, nil
 }
 
 // CustomerKey is how logs name the customer of a number (E.164 or wa_id): never the number itself.
 func (s *Starter) CustomerKey(number string) string { return workflows.CustomerKey(s.idKey, number) }
+
+// UserIDHash is how logs and the store name a business-scoped user id: never the id itself.
+func (s *Starter) UserIDHash(userID string) string { return workflows.UserIDHash(s.idKey, userID) }
 
 // Ready reports whether Temporal answers.
 func (s *Starter) Ready(ctx context.Context) error {

@@ -32,6 +32,8 @@ const (
 const (
 	consentChange  = "consent"
 	consentVersion = 1
+	// numberChangedChange ends a flow on NumberChangedSignal.
+	numberChangedChange = "number-changed"
 )
 
 // stepProofChange names each send's step in its callback data, and takes a status for the step
@@ -128,6 +130,15 @@ func (f *flow) listen(ctx workflow.Context) {
 		var o OptOut
 		c.Receive(ctx, &o)
 		f.end(Result{Outcome: OutcomeOptedOut, Reason: o.Reason})
+	})
+	// numberChangedChange: a number that changed hands ends the flow. Versioned where the signal is
+	// taken, so that runs started before the change take it too, and no old history replays it.
+	sel.AddReceive(workflow.GetSignalChannel(ctx, NumberChangedSignal), func(c workflow.ReceiveChannel, _ bool) {
+		var n NumberChanged
+		c.Receive(ctx, &n)
+		if workflow.GetVersion(ctx, numberChangedChange, workflow.DefaultVersion, 1) >= 1 {
+			f.end(Result{Outcome: OutcomeCancelled, Reason: ReasonNumberChanged})
+		}
 	})
 	// A cancelled flow stops listening; the main goroutine reports the cancellation.
 	sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) {})

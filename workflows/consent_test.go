@@ -133,3 +133,15 @@ func TestAFailingRecordDelaysNothing(t *testing.T) {
 		t.Fatalf("ended %v after the start, want the window (24h) counted from the send", got)
 	}
 }
+
+// Meta reported the customer's number changed: the flow ends cancelled, number_changed, rather
+// than message a number that changed hands.
+func TestNumberChangedEndsTheFlow(t *testing.T) {
+	h := newHarness(t)
+	h.signal(time.Hour, NumberChangedSignal, NumberChanged{MessageID: "wamid.system.1"})
+	res := h.run(testInput())
+	h.expect(res, OutcomeCancelled, 0, 0)
+	if res.Reason != ReasonNumberChanged {
+		t.Fatalf("reason %q, want %q", res.Reason, ReasonNumberChanged)
+	}
+}

@@ -25,7 +25,10 @@ const (
 	StatusSignal    = "status"    // payload Status: Meta reported a delivery status of one of our messages
 	PurchasedSignal = "purchased" // payload Purchase: the storefront saw the order
 	OptOutSignal    = "opt_out"   // payload OptOut: the customer is suppressed; nothing more may be sent
-	StateQuery      = "state"     // answers State
+	// NumberChangedSignal, payload NumberChanged: the customer's number changed hands; the flow
+	// ends cancelled (ReasonNumberChanged) rather than message it.
+	NumberChangedSignal = "number_changed"
+	StateQuery          = "state" // answers State
 )
 
 // Activity names: the methods of activities.Activities, registered under their method names.
@@ -129,6 +132,15 @@ type OptOut struct {
 	MessageID string    `json:"message_id,omitempty"` // the shopper's message, when one said stop
 	At        time.Time `json:"at,omitzero"`
 }
+
+// NumberChanged tells a flow that Meta reported its customer's number changed (user_changed_number).
+type NumberChanged struct {
+	MessageID string    `json:"message_id,omitempty"` // Meta's system message
+	At        time.Time `json:"at,omitzero"`
+}
+
+// ReasonNumberChanged is the reason of a flow cancelled because its customer's number changed.
+const ReasonNumberChanged = "number_changed"
 
 // Purchase tells a flow that the cart was bought.
 type Purchase struct {

@@ -21,12 +21,25 @@ func CustomerKey(idKey []byte, number string) string {
 	return hex.EncodeToString(mac.Sum(nil))[:32]
 }
 
+// WorkflowIDOf is the workflow ID of the customer whose key is customerKey (the same as
+// WorkflowID of their number), for a customer known by key alone (through their BSUID).
+func WorkflowIDOf(customerKey string) string { return WorkflowIDPrefix + customerKey }
+
+// UserIDHash is how cartback keeps a WhatsApp business-scoped user id (BSUID): the first 32 hex
+// digits of HMAC-SHA256(idKey, "bsuid:" + id), keyed for the same reason as CustomerKey, and
+// prefixed so that it can never equal a customer key.
+func UserIDHash(idKey []byte, userID string) string {
+	mac := hmac.New(sha256.New, idKey)
+	mac.Write([]byte("bsuid:" + userID))
+	return hex.EncodeToString(mac.Sum(nil))[:32]
+}
+
 // WorkflowID is the ID of a customer's cart recovery workflow. It is per customer, not per cart,
 // so that Temporal itself keeps one conversation per customer and an inbound message finds its
 // flow from the sender's number alone. idKey must never change for a deployment: replies would
 // stop reaching the flows already running.
 func WorkflowID(idKey []byte, number string) string {
-	return WorkflowIDPrefix + CustomerKey(idKey, number)
+	return WorkflowIDOf(CustomerKey(idKey, number))
 }
 
 // Steps a send's callback data names, so that Meta's status for it is proof the step's message

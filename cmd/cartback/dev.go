@@ -63,6 +63,7 @@ type devStack struct {
 	client   client.Client     // the worker's
 	// apiClient is the HTTP API's, which fails fast while Temporal is down (starter.FailFast).
 	apiClient client.Client
+	ns        string           // the clients' namespace, which the webhook's exactly-once signals name
 	sandbox   *sandbox.Sandbox // nil with real WhatsApp credentials
 	worker    *worker.Worker   // nil until it runs
 	baseURL   string
@@ -121,7 +122,7 @@ func startDev(ctx context.Context, e env, log *logrus.Logger, cfg config.Config,
 		return nil, fmt.Errorf("starting the worker: %w", err)
 	}
 	s.worker = w
-	h, err := newHandler(s.cfg, s.apiClient, db, log)
+	h, err := newHandler(s.cfg, s.apiClient, s.ns, db, log)
 	if err != nil {
 		return nil, err
 	}
@@ -235,7 +236,7 @@ func (s *devStack) connect(ctx context.Context, e env, log *logrus.Logger, useCl
 		if err != nil {
 			return err
 		}
-		s.client = c
+		s.client, s.ns = c, namespace
 		s.closers = append(s.closers, func() error { c.Close(); return nil })
 		if s.apiClient, _, err = temporalClient(ctx, e, log, s.cfg, false, starter.FailFast()...); err != nil {
 			return err
@@ -273,6 +274,7 @@ func (s *devStack) connect(ctx context.Context, e env, log *logrus.Logger, useCl
 	if s.client, err = dial(); err != nil {
 		return err
 	}
+	s.ns = ts.Namespace()
 	s.apiClient, err = dial(starter.FailFast()...)
 	return err
 }

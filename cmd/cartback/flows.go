@@ -79,7 +79,11 @@ func withStarter(ctx context.Context, e env, log *logrus.Logger, cfg config.Conf
 		return err
 	}
 	defer db.Close()
-	st, err := newStarter(c, db, cfg)
+	opts, err := clientOptions(e, log, cfg) // stackClient dialled with these: the same namespace
+	if err != nil {
+		return err
+	}
+	st, err := newStarter(c, opts.Namespace, db, cfg)
 	if err != nil {
 		return err
 	}

@@ -92,7 +92,7 @@ func runKilledWorkers(t *testing.T, carts int, statuses bool) killResult {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	h, err := newHandler(cfg, c, db, log)
+	h, err := newHandler(cfg, c, namespace, db, log)
 	if err != nil {
 		t.Fatal(err)
 	}

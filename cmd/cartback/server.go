@@ -26,7 +26,7 @@ func runServer(ctx context.Context, e env, log *logrus.Logger, args []string) er
 	if err != nil {
 		return err
 	}
-	c, _, err := temporalClient(ctx, e, log, cfg, true, starter.FailFast()...)
+	c, namespace, err := temporalClient(ctx, e, log, cfg, true, starter.FailFast()...)
 	if err != nil {
 		return err
 	}
@@ -36,7 +36,7 @@ func runServer(ctx context.Context, e env, log *logrus.Logger, args []string) er
 		return err
 	}
 	defer db.Close()
-	h, err := newHandler(cfg, c, db, log)
+	h, err := newHandler(cfg, c, namespace, db, log)
 	if err != nil {
 		return err
 	}
@@ -69,9 +69,9 @@ func withCodecEndpoint(h http.Handler, cfg config.Config, log logrus.FieldLogger
 	return mux, nil
 }
 
-// newHandler builds the HTTP server over c with the keys and secrets of cfg.
-func newHandler(cfg config.Config, c client.Client, consent starter.Consent, log logrus.FieldLogger) (*server.Server, error) {
-	st, err := newStarter(c, consent, cfg)
+// newHandler builds the HTTP server over c (of namespace) with the keys and secrets of cfg.
+func newHandler(cfg config.Config, c client.Client, namespace string, consent starter.Consent, log logrus.FieldLogger) (*server.Server, error) {
+	st, err := newStarter(c, namespace, consent, cfg)
 	if err != nil {
 		return nil, err
 	}

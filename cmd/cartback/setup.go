@@ -277,9 +277,9 @@ func newCodecEndpoint(cfg config.Config, origin, secret string) (*uicodec.Handle
 	return uicodec.New(uicodec.Options{Codec: c, Origin: origin, Secret: secret})
 }
 
-// newStarter builds the starter over c and cartback's store with the flow settings and the
-// messaging policy of cfg; it reads flows' inputs with c's payload encryption.
-func newStarter(c client.Client, consent starter.Consent, cfg config.Config) (*starter.Starter, error) {
+// newStarter builds the starter over c (of namespace) and cartback's store with the flow settings
+// and the messaging policy of cfg; it reads flows' inputs with c's payload encryption.
+func newStarter(c client.Client, namespace string, consent starter.Consent, cfg config.Config) (*starter.Starter, error) {
 	dc, err := dataConverter(cfg)
 	if err != nil {
 		return nil, err
@@ -287,6 +287,7 @@ func newStarter(c client.Client, consent starter.Consent, cfg config.Config) (*s
 	return starter.New(c, starter.Options{
 		IDKey:         cfg.IDKey,
 		DataConverter: dc,
+		Namespace:     namespace,
 		Settings:      workflows.Settings{ReplyWindow: cfg.Flow.ReplyWindow, CouponCode: cfg.Flow.CouponCode},
 		Consent:       consent,
 		Policy: starter.Policy{AllowCountries: cfg.Policy.AllowCountries, DenyCountries: cfg.Policy.DenyCountries,

@@ -21,10 +21,17 @@ func Start(t testing.TB) (client.Client, string) {
 	return c, namespace
 }
 
-// StartServing is Start, also returning the frontend's host:port, for other processes to dial.
-func StartServing(t testing.TB) (c client.Client, namespace, hostPort string) {
+// StartWith is Start with options for the server, such as its dynamic config.
+func StartWith(t testing.TB, opts ...temporaltest.TestServerOption) (client.Client, string) {
 	t.Helper()
-	ts := temporaltest.NewServer()
+	c, namespace, _ := StartServing(t, opts...)
+	return c, namespace
+}
+
+// StartServing is StartWith, also returning the frontend's host:port, for other processes to dial.
+func StartServing(t testing.TB, opts ...temporaltest.TestServerOption) (c client.Client, namespace, hostPort string) {
+	t.Helper()
+	ts := temporaltest.NewServer(opts...)
 	t.Cleanup(ts.Stop)
 	c = ts.GetDefaultClient()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -129,7 +130,7 @@ func TestEventsSamples(t *testing.T) {
 					RecipientID: "5215512345678", CallbackData: "wf=abandoned-cart/c_77b1;step=ask"}},
 			},
 			wantIgnored: []Ignored{{WABAID: "209876543210987", Field: "messages", PhoneNumberID: "109999999999999",
-				Reason: "phone_number_id is not ours"}},
+				Path: "entry[1].changes[0]", Reason: "phone_number_id is not ours"}},
 		},
 	}
 	for _, tt := range tests {
@@ -178,7 +179,8 @@ func TestEventsOtherPhoneNumberID(t *testing.T) {
 	if len(events) != 0 {
 		t.Fatalf("events = %+v, want none", events)
 	}
-	want := []Ignored{{WABAID: "102290129340398", Field: "messages", PhoneNumberID: ourPhoneNumberID, Reason: "phone_number_id is not ours"}}
+	want := []Ignored{{WABAID: "102290129340398", Field: "messages", PhoneNumberID: ourPhoneNumberID, Path: "entry[0].changes[0]",
+		Reason: "phone_number_id is not ours"}}
 	if !reflect.DeepEqual(ignored, want) {
 		t.Fatalf("ignored = %+v, want %+v", ignored, want)
 	}
@@ -228,7 +230,8 @@ func TestParseRejects(t *testing.T) {
 		{"truncated", `{"object":"whatsapp_business_account","entry":[`, ErrMalformedPayload},
 		{"array", `[]`, ErrMalformedPayload},
 		{"wrong type for entry", `{"object":"whatsapp_business_account","entry":{}}`, ErrMalformedPayload},
-		{"bad timestamp", `{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"messages":[{"timestamp":"yesterday"}]}}]}]}`, ErrMalformedPayload},
+		{"object not a string", `{"object":1,"entry":[]}`, ErrMalformedPayload},
+		{"entry a string", `{"object":"whatsapp_business_account","entry":"x"}`, ErrMalformedPayload},
 		{"other object", `{"object":"page","entry":[]}`, ErrUnexpectedObject},
 		{"no object", `{"entry":[]}`, ErrUnexpectedObject},
 		{"null", `null`, ErrUnexpectedObject},
@@ -253,7 +256,7 @@ func TestTimestampForms(t *testing.T) {
 		{`""`, time.Time{}},
 		{`null`, time.Time{}},
 	} {
-		body := `{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"metadata":{"phone_number_id":"106540352242922"},"statuses":[{"id":"w","timestamp":` + tc.raw + `}]}}]}]}`
+		body := `{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"106540352242922"},"statuses":[{"id":"w","timestamp":` + tc.raw + `}]}}]}]}`
 		p, err := Parse([]byte(body))
 		if err != nil {
 			t.Fatalf("%s: %v", tc.raw, err)
@@ -269,5 +272,128 @@ func TestNilPayloadEvents(t *testing.T) {
 	var p *Payload
 	if e, i := p.Events(ourPhoneNumberID); e != nil || i != nil {
 		t.Fatal("nil payload must yield nothing")
+	}
+}
+
+// One malformed item loses only itself: the rest of the batch is delivered, and each bad part is
+// reported with its path and the decode error.
+func TestEventsSkipMalformedItems(t *testing.T) {
+	p, err := Parse(readSample(t, "testdata/malformed_items.json"))
+	if err != nil {
+		t.Fatalf("Parse: %v (a malformed item must not reject the body)", err)
+	}
+	events, ignored := p.Events(ourPhoneNumberID)
+	var got []string
+	for _, e := range events {
+		switch e.Kind {
+		case KindMessage:
+			got = append(got, e.Message.ID)
+		case KindStatus:
+			got = append(got, e.Status.MessageID)
+		case KindPreference:
+			got = append(got, e.Preference.WaID)
+		}
+	}
+	if want := []string{"wamid.good.1", "wamid.sent.2", "5215512345678"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("delivered %v, want %v", got, want)
+	}
+	wantPaths := []struct{ path, field, in string }{
+		{"entry[0].changes[0].value.messages[1]", "messages", "yesterday"},
+		{"entry[0].changes[0].value.messages[2]", "messages", "cannot unmarshal array"},
+		{"entry[0].changes[0].value.messages[3]", "messages", "cannot unmarshal number"},
+		{"entry[0].changes[1].value.statuses[0]", "messages", "cannot unmarshal string"},
+		{"entry[0].changes[2]", "messages", "cannot unmarshal string"},
+		{"entry[1]", "", "cannot unmarshal string"},
+		{"entry[2].changes[0].value.user_preferences[1]", "user_preferences", "not integer Unix seconds"},
+	}
+	if len(ignored) != len(wantPaths) {
+		t.Fatalf("ignored %d parts, want %d: %+v", len(ignored), len(wantPaths), ignored)
+	}
+	for i, w := range wantPaths {
+		ig := ignored[i]
+		if ig.Path != w.path || ig.Field != w.field || !ig.Malformed || !strings.Contains(ig.Reason, w.in) {
+			t.Errorf("ignored[%d] = %+v, want path %s, field %q, malformed, reason containing %q", i, ig, w.path, w.field, w.in)
+		}
+	}
+}
+
+// Every kind of notification Meta sends, one sample each: what Events makes of it.
+func TestEventsEveryKind(t *testing.T) {
+	const bsuid = "MX.10384756291038475629"
+	events := func(t *testing.T, sample string) ([]Event, []Ignored) {
+		p, err := Parse(readSample(t, sample))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.Events(ourPhoneNumberID)
+	}
+	t.Run("reply with number and BSUID", func(t *testing.T) {
+		ev, _ := events(t, "testdata/bsuid_reply.json")
+		if len(ev) != 1 || ev[0].Message.From != "5215512345678" || ev[0].Message.UserID != bsuid {
+			t.Fatalf("%+v", ev)
+		}
+	})
+	t.Run("reply with a BSUID only", func(t *testing.T) {
+		ev, _ := events(t, "testdata/bsuid_only_reply.json")
+		if len(ev) != 1 || ev[0].Message.From != "" || ev[0].Message.UserID != bsuid || ev[0].Message.Payload != "cart:c_8f3a:no" {
+			t.Fatalf("%+v", ev)
+		}
+	})
+	t.Run("status with number and BSUID", func(t *testing.T) {
+		ev, _ := events(t, "testdata/status_sent_bsuid.json")
+		if len(ev) != 1 || ev[0].Status.RecipientID != "5215512345678" || ev[0].Status.RecipientUserID != bsuid {
+			t.Fatalf("%+v", ev)
+		}
+	})
+	t.Run("BSUID from contacts", func(t *testing.T) {
+		body := `{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"106540352242922"},
+			"contacts":[{"wa_id":"16505551234","user_id":"US.1"},{"wa_id":"5215512345678","user_id":"MX.2"}],
+			"messages":[{"from":"5215512345678","id":"m","type":"text","text":{"body":"1"}}],
+			"statuses":[{"id":"s","status":"read","recipient_user_id":"US.1"}]}}]}]}`
+		p, _ := Parse([]byte(body))
+		ev, _ := p.Events(ourPhoneNumberID)
+		if len(ev) != 2 || ev[0].Message.UserID != "MX.2" || ev[1].Status.RecipientID != "16505551234" {
+			t.Fatalf("%+v %+v", ev[0].Message, ev[1].Status)
+		}
+	})
+	t.Run("user_changed_number", func(t *testing.T) {
+		ev, _ := events(t, "testdata/system_user_changed_number.json")
+		want := &SystemChange{Type: SystemChangedNumber, NewWaID: "5215587654321", UserID: "MX.20483920184756302918", PreviousUserID: bsuid}
+		if len(ev) != 1 || ev[0].Message.Kind != "system" || ev[0].Message.From != "5215512345678" || !reflect.DeepEqual(ev[0].Message.System, want) {
+			t.Fatalf("%+v", ev[0].Message)
+		}
+	})
+	t.Run("user_changed_user_id", func(t *testing.T) {
+		ev, _ := events(t, "testdata/system_user_changed_user_id.json")
+		want := &SystemChange{Type: SystemChangedUserID, UserID: "MX.30594857201938475610", PreviousUserID: bsuid}
+		if len(ev) != 1 || !reflect.DeepEqual(ev[0].Message.System, want) {
+			t.Fatalf("%+v", ev[0].Message)
+		}
+	})
+	t.Run("group message", func(t *testing.T) {
+		ev, _ := events(t, "testdata/group_message.json")
+		if len(ev) != 1 || ev[0].Message.GroupID == "" {
+			t.Fatalf("%+v", ev)
+		}
+	})
+	for _, tc := range []struct {
+		sample, field, reason string
+		warning               bool
+	}{
+		{"testdata/calls_connect.json", "calls", "a call notification: cartback takes no calls", false},
+		{"testdata/template_status_paused.json", "message_template_status_update", "for template cart_check_in (en_US), event PAUSED", true},
+		{"testdata/template_category_update.json", "template_category_update", "new category MARKETING", false},
+		{"testdata/phone_number_quality_update.json", "phone_number_quality_update", "event FLAGGED, current limit TIER_1K", true},
+		{"testdata/account_update.json", "account_update", "event ACCOUNT_VIOLATION", true},
+	} {
+		t.Run(tc.field, func(t *testing.T) {
+			ev, ig := events(t, tc.sample)
+			if len(ev) != 0 || len(ig) != 1 {
+				t.Fatalf("events %+v ignored %+v: want one notification acknowledged, nothing for a flow", ev, ig)
+			}
+			if ig[0].Field != tc.field || !strings.Contains(ig[0].Reason, tc.reason) || ig[0].Warning != tc.warning || ig[0].Malformed {
+				t.Errorf("%+v, want field %s, reason with %q, warning %v", ig[0], tc.field, tc.reason, tc.warning)
+			}
+		})
 	}
 }

@@ -19,15 +19,19 @@ var (
 // objectWABA is the only "object" WhatsApp Cloud API webhooks carry.
 const objectWABA = "whatsapp_business_account"
 
-// Payload is one decoded webhook body. Read it through Events.
+// Payload is one webhook body whose top level was decoded. Read it through Events, which decodes each
+// entry, change and item on its own.
 type Payload struct {
 	// Object is the top-level "object"; always "whatsapp_business_account" for a Payload Parse returned.
 	Object  string
-	entries []wireEntry
+	entries []json.RawMessage
 }
 
-// Parse decodes a webhook body (object "whatsapp_business_account", entry[].changes[].value) strictly enough to
-// never panic and leniently enough to accept fields Meta adds later (unknown fields are fine here).
+// Parse decodes a webhook body's top level (object "whatsapp_business_account", entry[]) strictly enough
+// to never panic and leniently enough to accept fields Meta adds later (unknown fields are fine here).
+// Only a body that is not JSON, or whose top level is not an object with an "entry" array, is an error:
+// the entries, changes and items inside are decoded one by one by Events, so that one oddly typed field
+// loses only its own item, never the other customers' replies batched with it.
 func Parse(rawBody []byte) (*Payload, error) {
 	if len(bytes.TrimSpace(rawBody)) == 0 {
 		return nil, fmt.Errorf("%w: empty body", ErrMalformedPayload)
@@ -44,31 +48,43 @@ func Parse(rawBody []byte) (*Payload, error) {
 
 // The wire* types mirror Meta's JSON ("messages webhook reference", "Status messages webhook reference",
 // "user_preferences webhook reference", "Errors webhook reference"). They only name the fields we read;
-// encoding/json skips the rest (pricing, conversation, contacts, identity_key_hash, ...), which is what lets
-// Meta add fields without breaking us.
+// encoding/json skips the rest (pricing, conversation, identity_key_hash, ...), which is what lets
+// Meta add fields without breaking us. Each level holds the next as raw JSON, decoded on its own.
 
 type wirePayload struct {
-	Object string      `json:"object"`
-	Entry  []wireEntry `json:"entry"`
+	Object string            `json:"object"`
+	Entry  []json.RawMessage `json:"entry"`
 }
 
 type wireEntry struct {
-	ID      string       `json:"id"` // WhatsApp Business Account ID
-	Changes []wireChange `json:"changes"`
+	ID      string            `json:"id"` // WhatsApp Business Account ID
+	Changes []json.RawMessage `json:"changes"`
 }
 
 type wireChange struct {
-	Field string    `json:"field"` // "messages", "user_preferences", ...
-	Value wireValue `json:"value"`
+	Field string          `json:"field"` // "messages", "user_preferences", "calls", "message_template_status_update", ...
+	Value json.RawMessage `json:"value"` // a wireValue for messages and user_preferences, a wireNotice for most others
+}
+
+// wireNotice is the value of a notification about the account, a template or the number rather than a
+// conversation (no metadata): the fields that say what happened.
+type wireNotice struct {
+	Event            string `json:"event"`                     // APPROVED, PAUSED, DISABLED, FLAGGED, ...
+	TemplateName     string `json:"message_template_name"`     // template notifications
+	TemplateLanguage string `json:"message_template_language"` // template notifications
+	Reason           string `json:"reason"`
+	NewCategory      string `json:"new_category"`  // template_category_update
+	CurrentLimit     string `json:"current_limit"` // phone_number_quality_update
 }
 
 type wireValue struct {
-	MessagingProduct string               `json:"messaging_product"`
-	Metadata         wireMetadata         `json:"metadata"`
-	Messages         []wireMessage        `json:"messages"`
-	Statuses         []wireStatus         `json:"statuses"`
-	UserPreferences  []wireUserPreference `json:"user_preferences"`
-	Errors           []wireError          `json:"errors"`
+	MessagingProduct string            `json:"messaging_product"`
+	Metadata         wireMetadata      `json:"metadata"`
+	Contacts         []json.RawMessage `json:"contacts"`
+	Messages         []json.RawMessage `json:"messages"`
+	Statuses         []json.RawMessage `json:"statuses"`
+	UserPreferences  []json.RawMessage `json:"user_preferences"`
+	Errors           []json.RawMessage `json:"errors"`
 }
 
 type wireMetadata struct {
@@ -76,9 +92,20 @@ type wireMetadata struct {
 	PhoneNumberID      string `json:"phone_number_id"`
 }
 
+// wireContact is one contacts[] entry: who a change's messages are from, or its statuses to. Since
+// Meta's business-scoped user IDs, wa_id (the number) may be missing and user_id (the BSUID) is set.
+type wireContact struct {
+	WaID         string `json:"wa_id"`
+	UserID       string `json:"user_id"`
+	ParentUserID string `json:"parent_user_id"`
+}
+
 type wireMessage struct {
 	ID          string           `json:"id"`
-	From        string           `json:"from"`
+	From        string           `json:"from"`         // the sender's number; missing for some username users
+	FromUserID  string           `json:"from_user_id"` // the sender's BSUID
+	GroupID     string           `json:"group_id"`     // set on a message sent in a group
+	System      *wireSystem      `json:"system"`
 	Timestamp   unixTime         `json:"timestamp"`
 	Type        string           `json:"type"`
 	Context     *wireContext     `json:"context"`
@@ -86,6 +113,16 @@ type wireMessage struct {
 	Button      *wireButton      `json:"button"`
 	Interactive *wireInteractive `json:"interactive"`
 	Errors      []wireError      `json:"errors"` // set on type "unsupported"
+}
+
+// wireSystem is a system message: the user changed number (user_changed_number: wa_id is the new
+// number) or business-scoped user id (user_changed_user_id), with the previous user id beside the new.
+type wireSystem struct {
+	Type           string `json:"type"`
+	Body           string `json:"body"`
+	WaID           string `json:"wa_id"`
+	UserID         string `json:"user_id"`
+	PreviousUserID string `json:"previous_user_id"`
 }
 
 type wireContext struct {
@@ -122,12 +159,14 @@ type wireStatus struct {
 	Status       string      `json:"status"`
 	Timestamp    unixTime    `json:"timestamp"`
 	RecipientID  string      `json:"recipient_id"`
+	RecipientUID string      `json:"recipient_user_id"` // the recipient's BSUID
 	CallbackData string      `json:"biz_opaque_callback_data"`
 	Errors       []wireError `json:"errors"`
 }
 
 type wireUserPreference struct {
 	WaID      string   `json:"wa_id"`
+	UserID    string   `json:"user_id"`
 	Detail    string   `json:"detail"`
 	Category  string   `json:"category"`
 	Value     string   `json:"value"`
