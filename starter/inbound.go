@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/cartback/cartback/phone"
 	"github.com/cartback/cartback/store"
@@ -89,6 +90,9 @@ func (s *Starter) MessageFrom(ctx context.Context, who Sender, r workflows.Reply
 		}
 		return nil
 	}
+	// Meta's wa_id, or the E.164 the sandbox and the CLI give; "" for a BSUID-only message, which
+	// the flow answers at the cart's number.
+	r.From = strings.TrimPrefix(who.WaID, "+")
 	return s.signal(ctx, workflows.WorkflowIDOf(c.key), workflows.ReplySignal, requestID("reply", r.MessageID), r)
 }
 

@@ -44,6 +44,13 @@ const (
 	stepProofVersion = 1
 )
 
+// replierChange sends the follow-up to the wa_id that replied (Reply.From), which Meta
+// guarantees to reach, rather than to the cart's number, which may be another form of it.
+const (
+	replierChange  = "follow-up-to-replier"
+	replierVersion = 1
+)
+
 // reasonStopReply is the outcome reason of a shopper who answered stop.
 const reasonStopReply = "shopper replied stop"
 
@@ -80,6 +87,7 @@ func CartRecovery(ctx workflow.Context, in Input) (Result, error) {
 	f := &flow{in: in, seen: map[string]bool{}, state: State{CartID: in.Cart.ID}}
 	f.consent = workflow.GetVersion(ctx, consentChange, workflow.DefaultVersion, consentVersion) >= consentVersion
 	f.stepProof = workflow.GetVersion(ctx, stepProofChange, workflow.DefaultVersion, stepProofVersion) >= stepProofVersion
+	f.toReplier = workflow.GetVersion(ctx, replierChange, workflow.DefaultVersion, replierVersion) >= replierVersion
 	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (State, error) { return f.state, nil }); err != nil {
 		return Result{}, err
 	}
@@ -95,6 +103,7 @@ type flow struct {
 	in              Input
 	consent         bool   // started under the consent rules (consentChange)
 	stepProof       bool   // sends name their step, and a status for it is proof (stepProofChange)
+	toReplier       bool   // the follow-up goes to the wa_id that replied (replierChange)
 	sending         string // the step whose send is in flight, under stepProof
 	proof           string // the message id a status for that step carried: the send is out
 	state           State
@@ -260,12 +269,21 @@ func (f *flow) converse(ctx workflow.Context) Result {
 	case ReplyStop:
 		return Result{Outcome: OutcomeOptedOut, Reason: reasonStopReply}
 	case ReplyPositive:
-		req := ReminderRequest{CallbackData: f.callback(ctx, StepFollowUp), Phone: f.in.Customer.Phone, Cart: f.in.Cart}
+		req := ReminderRequest{CallbackData: f.callback(ctx, StepFollowUp), Phone: f.followUpPhone(), Cart: f.in.Cart}
 		return f.followUp(ctx, SendReminderActivity, req, OutcomeReminderSent)
 	default:
-		req := CouponRequest{CallbackData: f.callback(ctx, StepFollowUp), Phone: f.in.Customer.Phone, CartURL: f.in.Cart.URL, CouponCode: f.in.Settings.CouponCode}
+		req := CouponRequest{CallbackData: f.callback(ctx, StepFollowUp), Phone: f.followUpPhone(), CartURL: f.in.Cart.URL, CouponCode: f.in.Settings.CouponCode}
 		return f.followUp(ctx, SendCouponActivity, req, OutcomeCouponSent)
 	}
+}
+
+// followUpPhone is where the follow-up goes: the wa_id that replied, under replierChange, else the
+// cart's number.
+func (f *flow) followUpPhone() string {
+	if f.toReplier && f.state.Reply != nil && f.state.Reply.From != "" {
+		return "+" + f.state.Reply.From
+	}
+	return f.in.Customer.Phone
 }
 
 // callback is a send's callback data: the workflow ID, and the step under stepProof.

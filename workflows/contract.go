@@ -106,6 +106,9 @@ type Reply struct {
 	Text      string    `json:"text,omitempty"`    // typed text, or the tapped button's label
 	Payload   string    `json:"payload,omitempty"` // quick-reply payload or interactive reply id
 	At        time.Time `json:"at,omitzero"`       // when the shopper sent it (Meta's timestamp)
+	// From is the sender's wa_id as Meta reported it (digits), where the message carried one: Meta
+	// guarantees a message to that wa_id reaches the shopper, so the follow-up goes there.
+	From string `json:"from,omitempty"`
 }
 
 // Status is a delivery status Meta reported for one of our messages.

@@ -61,3 +61,20 @@ func TestStatusProvesASendBeingRetried(t *testing.T) {
 		}
 	}
 }
+
+// TestFollowUpGoesToTheReplier: the reminder goes to the wa_id that replied, which Meta guarantees
+// to reach (another form of the number than the cart gave); a reply without one (a BSUID only)
+// is answered at the cart's number.
+func TestFollowUpGoesToTheReplier(t *testing.T) {
+	for _, tc := range []struct{ from, want string }{
+		{"15550001234", "+15550001234"},
+		{"", "+16505551234"},
+	} {
+		h := newHarness(t)
+		h.reply(time.Minute, Reply{MessageID: "wamid.r1", Kind: "text", Text: "1", From: tc.from})
+		h.expect(h.run(testInput()), OutcomeReminderSent, 1, 0)
+		if got := h.rec.reminders[0].Phone; got != tc.want {
+			t.Errorf("a reply from %q: the reminder went to %s, want %s", tc.from, got, tc.want)
+		}
+	}
+}
