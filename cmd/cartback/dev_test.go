@@ -220,7 +220,8 @@ func TestDevStackResumesWaitingFlowsAfterARestart(t *testing.T) {
 	if err := second.sandbox.Reply(context.Background(), waID, "1"); err != nil {
 		t.Fatal(err)
 	}
-	reminder := second.await(t, phone, isFollowUp)
+	// The follow-up goes to the wa_id that replied, which Meta guarantees to reach.
+	reminder := second.await(t, waID, isFollowUp)
 	if !strings.Contains(reminder.Text, "Blue Trail Running Shoes") {
 		t.Fatalf("follow-up %q: want the reminder", reminder.Text)
 	}
