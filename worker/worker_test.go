@@ -13,11 +13,9 @@ import (
 	"testing"
 	"time"
 
-	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/cartback/cartback/activities"
 	"github.com/cartback/cartback/events"
@@ -305,19 +303,7 @@ func (s *stack) checkSearchable(t *testing.T, cartID string, outcome workflows.O
 
 func (s *stack) saveHistory(t *testing.T, run client.WorkflowRun, generation, branch string) {
 	t.Helper()
-	iter := s.client.GetWorkflowHistory(context.Background(), run.GetID(), run.GetRunID(), false, 0)
-	hist := &historypb.History{}
-	for iter.HasNext() {
-		e, err := iter.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		hist.Events = append(hist.Events, e)
-	}
-	data, err := protojson.MarshalOptions{Indent: "  "}.Marshal(hist)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := testtemporal.HistoryJSON(t, context.Background(), s.client, run.GetID(), run.GetRunID())
 	dir := filepath.Join("..", "workflows", "testdata", generation)
 	if _, err := os.Stat(filepath.Join(dir, branch+".json")); err == nil {
 		t.Fatalf("%s already holds %s: record a new generation (or delete the one this change made)", dir, branch)

@@ -18,7 +18,6 @@ import (
 
 	"github.com/sirupsen/logrus"
 	commonpb "go.temporal.io/api/common/v1"
-	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -26,6 +25,7 @@ import (
 
 	"github.com/cartback/cartback/config"
 	"github.com/cartback/cartback/devserver"
+	"github.com/cartback/cartback/internal/testtemporal"
 	"github.com/cartback/cartback/workflows"
 )
 
@@ -313,19 +313,7 @@ func jsonStrings(v any, out []string) []string {
 // saveEncryptedHistory writes the history of sh's flow to workflows/testdata/encrypted/.
 func saveEncryptedHistory(t *testing.T, ctx context.Context, s *devStack, sh leakShopper) {
 	t.Helper()
-	iter := s.client.GetWorkflowHistory(ctx, workflows.WorkflowID(s.cfg.IDKey, sh.phone), "", false, 0)
-	hist := &historypb.History{}
-	for iter.HasNext() {
-		e, err := iter.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		hist.Events = append(hist.Events, e)
-	}
-	data, err := protojson.MarshalOptions{Indent: "  "}.Marshal(hist)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := testtemporal.HistoryJSON(t, ctx, s.client, workflows.WorkflowID(s.cfg.IDKey, sh.phone), "")
 	file := filepath.Join(filepath.Dir(testPayloadKeysFile), "coupon.json")
 	if _, err := os.Stat(file); err == nil {
 		t.Fatalf("%s exists: delete it to record it again", file)

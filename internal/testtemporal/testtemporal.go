@@ -5,6 +5,8 @@ package testtemporal
 
 import (
 	"context"
+	historypb "go.temporal.io/api/history/v1"
+	"google.golang.org/protobuf/encoding/protojson"
 	"testing"
 	"time"
 
@@ -40,4 +42,24 @@ func StartServing(t testing.TB, opts ...temporaltest.TestServerOption) (c client
 		t.Fatal(err)
 	}
 	return c, ts.GetDefaultNamespace(), ts.GetFrontendHostPort()
+}
+
+// HistoryJSON is the whole history of a run (runID "" for the latest) as the replay tests read it:
+// the protojson the replayer's file loader takes. Tests record replay histories with it.
+func HistoryJSON(t testing.TB, ctx context.Context, c client.Client, workflowID, runID string) []byte {
+	t.Helper()
+	iter := c.GetWorkflowHistory(ctx, workflowID, runID, false, 0)
+	hist := &historypb.History{}
+	for iter.HasNext() {
+		e, err := iter.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		hist.Events = append(hist.Events, e)
+	}
+	data, err := protojson.MarshalOptions{Indent: "  "}.Marshal(hist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
