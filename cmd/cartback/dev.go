@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gofrs/flock"
 	"github.com/sirupsen/logrus"
@@ -42,7 +43,7 @@ func runDev(ctx context.Context, e env, log *logrus.Logger, args []string) error
 		return err
 	}
 	_, useCluster := e.lookup("TEMPORAL_ADDRESS")
-	stack, err := startDev(ctx, e, log, cfg, useCluster)
+	stack, err := startDev(ctx, e, log, cfg, devOptions{useCluster: useCluster})
 	if err != nil {
 		return err
 	}
@@ -76,8 +77,15 @@ type devStack struct {
 	closers []func() error
 }
 
+// devOptions are how a dev stack differs from the default: on a cluster, or (fault tests) with a
+// sandbox whose Graph API answers slowly.
+type devOptions struct {
+	useCluster       bool
+	graphAnswerDelay time.Duration
+}
+
 // startDev starts the stack. cfg's ports may be 0 (tests): any free port is then taken.
-func startDev(ctx context.Context, e env, log *logrus.Logger, cfg config.Config, useCluster bool) (_ *devStack, err error) {
+func startDev(ctx context.Context, e env, log *logrus.Logger, cfg config.Config, opts devOptions) (_ *devStack, err error) {
 	s := &devStack{cfg: cfg}
 	// On any failure, stop what had started (the named result is nil by then: use s).
 	defer func() {
@@ -103,10 +111,10 @@ func startDev(ctx context.Context, e env, log *logrus.Logger, cfg config.Config,
 	go func() { served <- serve(serveCtx, ln, mux, log) }()
 	s.stopHTTP = func() error { cancel(); return <-served }
 
-	if err := s.whatsApp(mux, log); err != nil {
+	if err := s.whatsApp(mux, log, opts.graphAnswerDelay); err != nil {
 		return nil, err
 	}
-	if err := s.connect(ctx, e, log, useCluster); err != nil {
+	if err := s.connect(ctx, e, log, opts.useCluster); err != nil {
 		return nil, err
 	}
 	db, err := openStore(ctx, s.cfg)
@@ -282,7 +290,7 @@ func (s *devStack) connect(ctx context.Context, e env, log *logrus.Logger, useCl
 // whatsApp talks to Meta when all four credentials are set, and to the sandbox when none is: the
 // sandbox then serves the Graph API and its page under /sandbox, and signs its webhooks with a
 // secret it shares with our server. Its conversations are kept in the data directory.
-func (s *devStack) whatsApp(mux *http.ServeMux, log *logrus.Logger) error {
+func (s *devStack) whatsApp(mux *http.ServeMux, log *logrus.Logger, graphAnswerDelay time.Duration) error {
 	w := &s.cfg.WhatsApp
 	creds := map[string]string{
 		"WHATSAPP_TOKEN": w.Token, "WHATSAPP_PHONE_NUMBER_ID": w.PhoneNumberID,
@@ -310,6 +318,8 @@ func (s *devStack) whatsApp(mux *http.ServeMux, log *logrus.Logger) error {
 		TemplateName: w.TemplateName,
 		StateFile:    filepath.Join(s.cfg.Dev.DataDir, "sandbox.json"),
 		Logger:       log,
+
+		GraphAnswerDelay: graphAnswerDelay,
 	})
 	if err != nil {
 		return err

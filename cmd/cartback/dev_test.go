@@ -44,6 +44,12 @@ func startTestStackOn(t *testing.T, dataDir, httpAddr string, ui bool) *devStack
 // startTestStackWith is startTestStack with the settings of vars.
 func startTestStackWith(t *testing.T, vars map[string]string, ui bool) *devStack {
 	t.Helper()
+	return startTestStackWithOptions(t, vars, ui, devOptions{})
+}
+
+// startTestStackWithOptions is startTestStackWith with opts.
+func startTestStackWithOptions(t *testing.T, vars map[string]string, ui bool, opts devOptions) *devStack {
+	t.Helper()
 	cfg, err := config.Load(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +63,7 @@ func startTestStackWith(t *testing.T, vars map[string]string, ui bool) *devStack
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	e, _ := testEnv(vars)
-	s, err := startDev(ctx, e, log, cfg, false)
+	s, err := startDev(ctx, e, log, cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -434,7 +440,7 @@ func BenchmarkConversationsThroughTheDevStack(b *testing.B) {
 	log := logrus.New()
 	log.SetOutput(io.Discard)
 	e, _ := testEnv(vars)
-	s, err := startDev(context.Background(), e, log, cfg, false)
+	s, err := startDev(context.Background(), e, log, cfg, devOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -514,7 +520,7 @@ func TestDevRefusesWhatItCannotRun(t *testing.T) {
 			log := logrus.New()
 			log.SetOutput(io.Discard)
 			e, _ := testEnv(tc.vars)
-			s, err := startDev(context.Background(), e, log, cfg, false)
+			s, err := startDev(context.Background(), e, log, cfg, devOptions{})
 			if err == nil {
 				_ = s.stop()
 				t.Fatal("the stack started")

@@ -21,6 +21,9 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
 
 	"github.com/cartback/cartback/config"
 	"github.com/cartback/cartback/internal/testtemporal"
@@ -155,15 +158,53 @@ func runKilledWorkers(t *testing.T, carts int, statuses bool) killResult {
 		t.Logf("a status webhook was not accepted: %+v", f)
 	}
 	r := killResult{took: time.Since(began)}
-	for _, p := range phones {
-		if n := countSends(sb, p, isTemplate); n > 1 {
-			r.templateDuplicates += n - 1
-		}
-		if n := countSends(sb, p, isFollowUp); n > 1 {
-			r.followUpDuplicates += n - 1
+	for i, p := range phones {
+		templates, followUps := countSends(sb, p, isTemplate), countSends(sb, p, isFollowUp)
+		r.templateDuplicates += max(0, templates-1)
+		r.followUpDuplicates += max(0, followUps-1)
+		if statuses && (templates > 1 || followUps > 1) {
+			t.Logf("cart %d got %d templates and %d follow-ups:\n%s", i, templates, followUps, sendStory(t, c, runs[i], sb.Conversation(p)))
 		}
 	}
 	return r
+}
+
+// sendStory tells how a flow's messages went out: the sandbox's entries and the run's history
+// (activity attempts, timeouts, cancels, signals), with their times, to find a duplicate's cause.
+func sendStory(t *testing.T, c client.Client, run starter.Run, entries []sandbox.Entry) string {
+	var b strings.Builder
+	for _, e := range entries {
+		fmt.Fprintf(&b, "  sandbox %s %s %s %s status=%s\n", e.At.Format("15:04:05.000"), e.Direction, e.Kind, e.MessageID, e.Status)
+	}
+	if d, err := c.DescribeWorkflowExecution(t.Context(), run.WorkflowID, run.RunID); err == nil {
+		for _, a := range d.GetPendingActivities() {
+			fmt.Fprintf(&b, "  pending %s %s attempt %d, last started %s by %s, last failure %q\n", a.GetActivityType().GetName(), a.GetState(),
+				a.GetAttempt(), a.GetLastStartedTime().AsTime().Format("15:04:05.000"), a.GetLastWorkerIdentity(), a.GetLastFailure().GetMessage())
+		}
+	}
+	it := c.GetWorkflowHistory(t.Context(), run.WorkflowID, run.RunID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			fmt.Fprintf(&b, "  history: %v\n", err)
+			break
+		}
+		detail := ""
+		switch a := ev.GetAttributes().(type) {
+		case *historypb.HistoryEvent_ActivityTaskStartedEventAttributes:
+			detail = fmt.Sprintf("attempt %d by %s", a.ActivityTaskStartedEventAttributes.GetAttempt(), a.ActivityTaskStartedEventAttributes.GetIdentity())
+		case *historypb.HistoryEvent_ActivityTaskTimedOutEventAttributes:
+			detail = a.ActivityTaskTimedOutEventAttributes.GetFailure().GetMessage()
+		case *historypb.HistoryEvent_ActivityTaskFailedEventAttributes:
+			detail = a.ActivityTaskFailedEventAttributes.GetFailure().GetMessage()
+		case *historypb.HistoryEvent_WorkflowExecutionSignaledEventAttributes:
+			detail = a.WorkflowExecutionSignaledEventAttributes.GetSignalName()
+		case *historypb.HistoryEvent_WorkflowTaskFailedEventAttributes:
+			detail = a.WorkflowTaskFailedEventAttributes.GetCause().String()
+		}
+		fmt.Fprintf(&b, "  history %s %d %s %s\n", ev.GetEventTime().AsTime().Format("15:04:05.000"), ev.GetEventId(), ev.GetEventType(), detail)
+	}
+	return b.String()
 }
 
 // dropStatuses answers status webhooks 200 without passing them on, when drop is set: Meta's

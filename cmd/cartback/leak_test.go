@@ -174,7 +174,7 @@ func leakRun(t *testing.T, keys, keyID string) exported {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	e, _ := testEnv(vars)
-	s, err := startDev(ctx, e, log, cfg, false)
+	s, err := startDev(ctx, e, log, cfg, devOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

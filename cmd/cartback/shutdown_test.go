@@ -13,7 +13,12 @@ import (
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/cartback/cartback/starter"
 	"github.com/cartback/cartback/worker"
+	"github.com/cartback/cartback/workflows"
 )
 
 // TestDevStopsWithoutA500: SIGTERM (stop) while 30 storefront posts are in flight and 20 more are
@@ -151,4 +156,101 @@ func TestDevAnswers503WhileStarting(t *testing.T) {
 		t.Error("no answer while starting: the test proved nothing")
 	}
 	t.Logf("answers while starting: %v", seen)
+}
+
+// TestDevStopLetsSendsInFlightFinish: SIGTERM (stop) while 20 templates are at a Graph API that
+// answers 3 s after it accepted them. The worker waits for the sends (worker.StopTimeout) while
+// the sandbox, on the same listener, still answers them: every send's activity completes before
+// the stack stops, and after a restart on the same data directory no template goes out again.
+func TestDevStopLetsSendsInFlightFinish(t *testing.T) {
+	dir := t.TempDir()
+	vars := map[string]string{"CARTBACK_DATA_DIR": dir, "CARTBACK_HTTP_ADDR": "127.0.0.1:0"}
+	first := startTestStackWithOptions(t, vars, false, devOptions{graphAnswerDelay: 3 * time.Second})
+	const carts = 20
+	phones := make([]string, carts)
+	runs := make([]starter.Run, carts)
+	for i := range carts {
+		phones[i] = fmt.Sprintf("+52553303%04d", i)
+		cartID := fmt.Sprintf("cart-inflight-%d", i)
+		if code := first.api(t, http.MethodPost, "/v1/carts", cartJSON(cartID, phones[i]), &runs[i]); code != http.StatusAccepted {
+			t.Fatalf("POST %s: %d", cartID, code)
+		}
+	}
+	for _, p := range phones {
+		first.await(t, p, isTemplate) // recorded by the Graph API, its answer held back
+	}
+	if err := first.stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	second := startTestStack(t, dir, false)
+	for i, run := range runs {
+		// A workflow task the stopping worker had taken holds the send's result back until it times
+		// out: the flow reaches its wait once the new worker has it.
+		second.awaitStep(t, fmt.Sprintf("cart-inflight-%d", i), workflows.StepAwaitingReply)
+		if done := sendActivityEnds(t, second.client, run, workflows.SendTemplateActivity); done != enumspb.EVENT_TYPE_ACTIVITY_TASK_COMPLETED {
+			t.Errorf("cart %d: the template's send ended %v, want completed before the stop:\n%s", i, done, sendStory(t, second.client, run, second.sandbox.Conversation(phones[i])))
+		}
+	}
+	// A send abandoned at the stop would be retried once its 30 s attempt timed out: give it that.
+	deadline := time.Now().Add(40 * time.Second)
+	for _, p := range phones {
+		for time.Now().Before(deadline) && countSends(second.sandbox, p, isTemplate) < 2 {
+			time.Sleep(100 * time.Millisecond)
+		}
+		if n := countSends(second.sandbox, p, isTemplate); n != 1 {
+			t.Errorf("%s got %d templates", p, n)
+		}
+	}
+}
+
+// awaitStep waits up to a minute for the cart's flow to reach step.
+func (s *devStack) awaitStep(t *testing.T, cartID string, step workflows.Step) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var got struct {
+			State workflows.State `json:"state"`
+		}
+		code := s.api(t, http.MethodGet, "/v1/carts/"+cartID, "", &got)
+		if code == http.StatusOK && got.State.Step == step {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %d, step %q, want %q", cartID, code, got.State.Step, step)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// sendActivityEnds returns the event that ended run's first activity of type activity (0 while
+// none has ended).
+func sendActivityEnds(t *testing.T, c client.Client, run starter.Run, activity string) enumspb.EventType {
+	t.Helper()
+	scheduled := int64(0)
+	it := c.GetWorkflowHistory(t.Context(), run.WorkflowID, run.RunID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil && a.GetActivityType().GetName() == activity && scheduled == 0 {
+			scheduled = ev.GetEventId()
+		}
+		var of int64
+		switch ev.GetEventType() {
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+			of = ev.GetActivityTaskCompletedEventAttributes().GetScheduledEventId()
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_FAILED:
+			of = ev.GetActivityTaskFailedEventAttributes().GetScheduledEventId()
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT:
+			of = ev.GetActivityTaskTimedOutEventAttributes().GetScheduledEventId()
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_CANCELED:
+			of = ev.GetActivityTaskCanceledEventAttributes().GetScheduledEventId()
+		}
+		if of != 0 && of == scheduled {
+			return ev.GetEventType()
+		}
+	}
+	return 0
 }
