@@ -40,13 +40,15 @@ type Activities struct {
 	Reporter         Reporter // nil when no CARTBACK_EVENTS_URL is set: outcomes are only logged
 	TemplateName     string
 	TemplateLanguage string
+	// Proofs lets a retried send find that an earlier attempt's message is out; nil: it never looks.
+	Proofs Proofs
 }
 
 // SendTemplate asks the shopper the question with the pre-approved template: their first name in
 // the body, and the positive, negative and "Stop promotions" quick-reply buttons naming the cart.
 func (a *Activities) SendTemplate(ctx context.Context, req workflows.TemplateRequest) (workflows.SendResult, error) {
-	if err := a.mayMessage(ctx, req.Customer.Phone); err != nil {
-		return workflows.SendResult{}, err
+	if id, err := a.beforeSend(ctx, req.CallbackData, req.Customer.Phone); id != "" || err != nil {
+		return workflows.SendResult{MessageID: id}, err
 	}
 	wamid, err := a.WhatsApp.SendTemplate(ctx, whatsapp.TemplateMessage{
 		To:         req.Customer.Phone,
@@ -65,8 +67,8 @@ func (a *Activities) SendTemplate(ctx context.Context, req workflows.TemplateReq
 
 // SendReminder answers a positive reply with the cart: its items and the link back to it.
 func (a *Activities) SendReminder(ctx context.Context, req workflows.ReminderRequest) (workflows.SendResult, error) {
-	if err := a.mayMessage(ctx, req.Phone); err != nil {
-		return workflows.SendResult{}, err
+	if id, err := a.beforeSend(ctx, req.CallbackData, req.Phone); id != "" || err != nil {
+		return workflows.SendResult{MessageID: id}, err
 	}
 	wamid, err := a.WhatsApp.SendText(ctx, whatsapp.TextMessage{
 		To: req.Phone, Body: reminderText(req.Cart), PreviewURL: true, CallbackData: req.CallbackData,
@@ -76,8 +78,8 @@ func (a *Activities) SendReminder(ctx context.Context, req workflows.ReminderReq
 
 // SendCoupon answers a negative reply with the coupon code.
 func (a *Activities) SendCoupon(ctx context.Context, req workflows.CouponRequest) (workflows.SendResult, error) {
-	if err := a.mayMessage(ctx, req.Phone); err != nil {
-		return workflows.SendResult{}, err
+	if id, err := a.beforeSend(ctx, req.CallbackData, req.Phone); id != "" || err != nil {
+		return workflows.SendResult{MessageID: id}, err
 	}
 	wamid, err := a.WhatsApp.SendText(ctx, whatsapp.TextMessage{
 		To: req.Phone, Body: couponText(req.CouponCode, req.CartURL), PreviewURL: true, CallbackData: req.CallbackData,

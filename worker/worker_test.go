@@ -95,6 +95,7 @@ func newStackWithoutWorker(t *testing.T, opts stackOptions) *stack {
 		Reporter:         &events.Reporter{URL: storefront.URL, Secret: []byte(eventsSecret)},
 		TemplateName:     "cart_check_in",
 		TemplateLanguage: "en_US",
+		Proofs:           worker.HistoryProofs{Client: c},
 	}
 	s.acts = acts
 	return s

@@ -56,8 +56,13 @@ func newWorker(cfg config.Config, c client.Client, consent activities.Consent, l
 	if err != nil {
 		return nil, fmt.Errorf("WhatsApp settings (WHATSAPP_*): %w", err)
 	}
+	dc, err := dataConverter(cfg)
+	if err != nil {
+		return nil, err
+	}
 	a := &activities.Activities{WhatsApp: wa, Consent: consent, IDKey: cfg.IDKey,
-		TemplateName: cfg.WhatsApp.TemplateName, TemplateLanguage: cfg.WhatsApp.TemplateLanguage}
+		TemplateName: cfg.WhatsApp.TemplateName, TemplateLanguage: cfg.WhatsApp.TemplateLanguage,
+		Proofs: worker.HistoryProofs{Client: c, DataConverter: dc}}
 	if cfg.Events.URL != "" {
 		a.Reporter = &events.Reporter{URL: cfg.Events.URL, Secret: []byte(cfg.Events.Secret)}
 	} else {
