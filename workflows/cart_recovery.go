@@ -382,7 +382,8 @@ func sendFailed(activity string, err error) Result {
 
 func cancelled() Result { return Result{Outcome: OutcomeCancelled} }
 
-// finish records the outcome, makes it searchable and reports it to the storefront. It runs on a
+// finish records the outcome, makes it searchable and reports it to the storefront: under
+// reportChange through a workflow of its own, so that the customer is free at once. It runs on a
 // disconnected context so that a cancelled flow still reports. A report that keeps failing is
 // logged and never changes the outcome.
 func (f *flow) finish(ctx workflow.Context, r Result) Result {
@@ -402,7 +403,9 @@ func (f *flow) finish(ctx workflow.Context, r Result) Result {
 		Reason:  r.Reason,
 		At:      workflow.Now(ctx),
 	}
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, reportOptions), StopActivity, report).Get(ctx, nil); err != nil {
+	if workflow.GetVersion(ctx, reportChange, workflow.DefaultVersion, reportVersion) >= reportVersion {
+		handOverReport(ctx, report)
+	} else if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, reportOptions), StopActivity, report).Get(ctx, nil); err != nil {
 		logger.Warn("the outcome report failed", "error", err)
 	}
 	logger.Info("cart recovery ended", "cart_id", f.in.Cart.ID, "outcome", r.Outcome, "reason", r.Reason)

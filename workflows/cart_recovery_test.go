@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 )
 
 // recorder stands in for the activities: it records what the workflow asked for. Its methods have
@@ -96,6 +97,7 @@ func newHarness(t *testing.T) *harness {
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: testWorkflowID, TaskQueue: TaskQueue})
 	rec := &recorder{}
 	env.RegisterWorkflow(CartRecovery)
+	env.RegisterWorkflowWithOptions(ReportOutcome, workflow.RegisterOptions{Name: ReportWorkflowName})
 	env.RegisterActivity(rec)
 	return &harness{t: t, env: env, rec: rec}
 }
