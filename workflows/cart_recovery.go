@@ -110,7 +110,10 @@ type flow struct {
 	seen            map[string]bool // inbound message ids already taken: Meta delivers at least once
 	pendingStatuses []Status        // statuses that arrived before the template's message id was known
 	replyReceived   time.Time
-	interrupt       *Result // set by an event that ends the flow at any step
+	lastInbound     time.Time // the shopper's latest message (noteInbound)
+	window          bool      // the follow-up is held to the window by windowChange's rules
+	sendErr         error     // why the last send failed
+	interrupt       *Result   // set by an event that ends the flow at any step
 }
 
 func (f *flow) listen(ctx workflow.Context) {
@@ -163,6 +166,7 @@ func (f *flow) onReply(ctx workflow.Context, r Reply) {
 		}
 		f.seen[r.MessageID] = true
 	}
+	f.noteInbound(ctx, r)
 	class := classifyReply(r, f.in.Cart.ID, f.consent)
 	if f.consent && class == ReplyStop {
 		// A stop ends the flow at any step, also after a "1" or "2" decided the branch: a
@@ -304,23 +308,12 @@ func (f *flow) recordTemplate(ctx workflow.Context, messageID string) {
 	}
 }
 
-// followUp sends the free-form answer to the shopper's reply. Meta accepts it only within 24 hours
-// of the reply, so that is when the activity gives up.
+// followUp sends the free-form answer to the shopper's reply, within Meta's 24-hour customer
+// service window (sendInWindow).
 func (f *flow) followUp(ctx workflow.Context, activity string, req any, success Outcome) Result {
 	f.setStep(ctx, StepSendingFollowUp)
-	repliedAt := f.replyReceived
-	if at := f.state.Reply.At; !at.IsZero() && at.Before(repliedAt) {
-		repliedAt = at
-	}
-	left := repliedAt.Add(followUpWindow).Sub(workflow.Now(ctx))
-	if left <= 0 {
-		return Result{Outcome: OutcomeFailed, Reason: "the 24-hour customer service window closed before the follow-up"}
-	}
-	opts := templateOptions
-	opts.ScheduleToCloseTimeout = left
-	opts.StartToCloseTimeout = min(opts.StartToCloseTimeout, left)
 	var sent SendResult
-	if r := f.call(ctx, opts, StepFollowUp, activity, req, &sent); r != nil {
+	if r := f.sendInWindow(ctx, activity, req, &sent); r != nil {
 		return *r
 	}
 	f.state.FollowUpMessageID = sent.MessageID
@@ -334,7 +327,7 @@ func (f *flow) followUp(ctx workflow.Context, activity string, req any, success 
 func (f *flow) call(ctx workflow.Context, opts workflow.ActivityOptions, step, activity string, req any, out *SendResult) *Result {
 	actx, cancel := workflow.WithCancel(workflow.WithActivityOptions(ctx, opts))
 	defer cancel()
-	f.sending, f.proof = step, ""
+	f.sending, f.proof, f.sendErr = step, "", nil
 	defer func() { f.sending = "" }()
 	fut := workflow.ExecuteActivity(actx, activity, req)
 	// A cancel also cancels the activity, whose future may then be the first thing ready: look at
@@ -352,6 +345,7 @@ func (f *flow) call(ctx workflow.Context, opts workflow.ActivityOptions, step, a
 		return nil
 	}
 	if err := fut.Get(ctx, out); err != nil {
+		f.sendErr = err
 		r := sendFailed(activity, err)
 		return &r
 	}

@@ -363,7 +363,7 @@ func TestFollowUpGivesUpWhenTheServiceWindowCloses(t *testing.T) {
 	})
 	h.env.OnActivity(SendReminderActivity, mock.Anything, mock.Anything).Return(SendResult{}, expired)
 	res := h.run(testInput())
-	h.expect(res, OutcomeFailed, 0, 0)
+	h.expect(res, OutcomeWindowExpired, 0, 0)
 	if got := h.rec.reports[0].At.Sub(start); got < 22*time.Hour || got > 25*time.Hour {
 		t.Fatalf("gave up %v after the start, want by 24h after the reply", got)
 	}

@@ -164,6 +164,9 @@ const (
 	OutcomeOptedOut      Outcome = "opted_out"
 	OutcomeCancelled     Outcome = "cancelled"
 	OutcomeFailed        Outcome = "failed"
+	// OutcomeWindowExpired: the follow-up could not reach Meta within 24 hours of the shopper's
+	// last message (Meta's customer service window); nothing late was sent.
+	OutcomeWindowExpired Outcome = "window_expired"
 )
 
 // Result is the workflow's result.
