@@ -39,7 +39,8 @@ const (
 	DefaultTemplateLanguage = "en_US"
 	DefaultReplyWindow      = workflows.DefaultReplyWindow
 	DefaultCouponCode       = "SAVE10"
-	DefaultSendsPerSecond   = 60 // Meta allows 80 messages/s per number, inbound traffic included
+	DefaultReplyGrace       = 15 * time.Minute // Meta retries a webhook answered 5xx for a while
+	DefaultSendsPerSecond   = 60               // Meta allows 80 messages/s per number, inbound traffic included
 	DefaultHTTPAddr         = "127.0.0.1:8080"
 	DefaultDataDir          = "./.cartback"
 	DefaultRetention        = 30 * 24 * time.Hour
@@ -96,6 +97,7 @@ type WhatsApp struct {
 type Flow struct {
 	ReplyWindow time.Duration // CARTBACK_REPLY_WINDOW
 	CouponCode  string        // CARTBACK_COUPON_CODE
+	ReplyGrace  time.Duration // CARTBACK_REPLY_GRACE: 0 is none
 }
 
 // Policy is who may be messaged: the README's "Messaging policy".
@@ -281,6 +283,9 @@ var settings = []setting{
 	{Variable: Variable{Name: "CARTBACK_REPLY_WINDOW", Default: durationText(DefaultReplyWindow), ReadBy: startsFlows,
 		Description: "how long a flow waits for the reply (Go duration)"},
 		field: func(c *Config) any { return &c.Flow.ReplyWindow }},
+	{Variable: Variable{Name: "CARTBACK_REPLY_GRACE", Default: durationText(DefaultReplyGrace), ReadBy: startsFlows,
+		Description: "how long after the reply deadline a reply Meta dates by it may still arrive and count (Go duration; `0` for none)"},
+		field: func(c *Config) any { return &c.Flow.ReplyGrace }, zeroOff: true},
 	{Variable: Variable{Name: "CARTBACK_COUPON_CODE", Default: DefaultCouponCode, ReadBy: startsFlows,
 		Description: "the code a negative reply gets"},
 		field: func(c *Config) any { return &c.Flow.CouponCode }},

@@ -88,6 +88,7 @@ func CartRecovery(ctx workflow.Context, in Input) (Result, error) {
 	f.consent = workflow.GetVersion(ctx, consentChange, workflow.DefaultVersion, consentVersion) >= consentVersion
 	f.stepProof = workflow.GetVersion(ctx, stepProofChange, workflow.DefaultVersion, stepProofVersion) >= stepProofVersion
 	f.toReplier = workflow.GetVersion(ctx, replierChange, workflow.DefaultVersion, replierVersion) >= replierVersion
+	f.replyClock = workflow.GetVersion(ctx, replyClockChange, workflow.DefaultVersion, replyClockVersion) >= replyClockVersion
 	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (State, error) { return f.state, nil }); err != nil {
 		return Result{}, err
 	}
@@ -104,6 +105,7 @@ type flow struct {
 	consent         bool   // started under the consent rules (consentChange)
 	stepProof       bool   // sends name their step, and a status for it is proof (stepProofChange)
 	toReplier       bool   // the follow-up goes to the wa_id that replied (replierChange)
+	replyClock      bool   // replies are judged by Meta's timestamp (replyClockChange)
 	sending         string // the step whose send is in flight, under stepProof
 	proof           string // the message id a status for that step carried: the send is out
 	state           State
@@ -182,6 +184,10 @@ func (f *flow) onReply(ctx workflow.Context, r Reply) {
 		}
 		return
 	}
+	if why := f.ignoreReply(ctx, r, class); why != "" {
+		f.recordIgnored(r, why)
+		return
+	}
 	f.state.Reply, f.state.ReplyClass = &r, class
 	f.replyReceived = workflow.Now(ctx)
 }
@@ -234,6 +240,9 @@ func (f *flow) converse(ctx workflow.Context) Result {
 	if f.in.Customer.OptIn.At.IsZero() {
 		return Result{Outcome: OutcomeFailed, Reason: "no opt-in: WhatsApp requires it before any proactive message"}
 	}
+	if f.state.ScheduledAt.IsZero() {
+		f.state.ScheduledAt = workflow.Now(ctx)
+	}
 	f.setStep(ctx, StepSendingTemplate)
 	var sent SendResult
 	req := TemplateRequest{CallbackData: f.callback(ctx, StepTemplate), CartID: f.in.Cart.ID, Customer: f.in.Customer}
@@ -256,10 +265,7 @@ func (f *flow) converse(ctx workflow.Context) Result {
 	f.pendingStatuses = nil
 
 	f.setStep(ctx, StepAwaitingReply)
-	// The deadline counts from the send, not from the end of the record before this wait.
-	replied, err := workflow.AwaitWithTimeout(ctx, f.state.ReplyDeadline.Sub(workflow.Now(ctx)), func() bool {
-		return f.state.Reply != nil || f.interrupt != nil
-	})
+	replied, err := f.awaitReply(ctx)
 	switch {
 	case err != nil:
 		return cancelled()

@@ -97,6 +97,9 @@ type OptIn struct {
 type Settings struct {
 	ReplyWindow time.Duration `json:"reply_window"`
 	CouponCode  string        `json:"coupon_code"`
+	// ReplyGrace is how long after the reply deadline a reply sent by it may still arrive and
+	// count (Meta retries webhooks); 0 is none.
+	ReplyGrace Duration `json:"reply_grace,omitempty"`
 }
 
 // Reply is an inbound WhatsApp message from the shopper, as the HTTP edge received it.
@@ -200,6 +203,11 @@ type State struct {
 	FollowUpMessageID   string     `json:"follow_up_message_id,omitempty"`
 	Outcome             Outcome    `json:"outcome,omitempty"`
 	Reason              string     `json:"reason,omitempty"`
+
+	// ScheduledAt is when the template's send was scheduled; IgnoredReplies are replies not
+	// counted by their timestamp (the first few).
+	ScheduledAt    time.Time      `json:"scheduled_at,omitzero"`
+	IgnoredReplies []IgnoredReply `json:"ignored_replies,omitempty"`
 }
 
 // Activity requests and results.
