@@ -240,6 +240,9 @@ func (f *flow) converse(ctx workflow.Context) Result {
 	if f.in.Customer.OptIn.At.IsZero() {
 		return Result{Outcome: OutcomeFailed, Reason: "no opt-in: WhatsApp requires it before any proactive message"}
 	}
+	if r := f.awaitSchedule(ctx); r != nil {
+		return *r
+	}
 	if f.state.ScheduledAt.IsZero() {
 		f.state.ScheduledAt = workflow.Now(ctx)
 	}

@@ -83,6 +83,10 @@ type Customer struct {
 	Name   string `json:"name"`
 	Locale string `json:"locale,omitempty"`
 	OptIn  OptIn  `json:"opt_in"`
+	// TimeZone is the shopper's IANA time zone as the cart named it; TimeZones are those the send
+	// is timed by (quiet hours): that one, else the number's (libphonenumber), resolved at start.
+	TimeZone  string   `json:"time_zone,omitempty"`
+	TimeZones []string `json:"time_zones,omitempty"`
 }
 
 // OptIn is the evidence that the shopper agreed to WhatsApp messages: WhatsApp's rules require it
@@ -100,6 +104,10 @@ type Settings struct {
 	// ReplyGrace is how long after the reply deadline a reply sent by it may still arrive and
 	// count (Meta retries webhooks); 0 is none.
 	ReplyGrace Duration `json:"reply_grace,omitempty"`
+	// SendDelay is how long after the cart the template goes (0: at once); QuietHours when, in the
+	// shopper's local time, it never goes ("21:00-09:00"; "" is none). See PlanSend.
+	SendDelay  Duration `json:"send_delay,omitempty"`
+	QuietHours string   `json:"quiet_hours,omitempty"`
 }
 
 // Reply is an inbound WhatsApp message from the shopper, as the HTTP edge received it.
@@ -208,6 +216,7 @@ type State struct {
 	// counted by their timestamp (the first few).
 	ScheduledAt    time.Time      `json:"scheduled_at,omitzero"`
 	IgnoredReplies []IgnoredReply `json:"ignored_replies,omitempty"`
+	ScheduledWhy   string         `json:"scheduled_why,omitempty"` // WhyAtOnce, WhyDelay, WhyQuietHours
 }
 
 // Activity requests and results.
