@@ -193,7 +193,7 @@ func (s *Starter) existing(ctx context.Context, r Run, in workflows.Input) (Star
 
 // sameCustomer compares what the storefront sent, not the clock's representation of the opt-in.
 func sameCustomer(a, b workflows.Customer) bool {
-	return a.Phone == b.Phone && a.Name == b.Name && a.Locale == b.Locale &&
+	return a.Phone == b.Phone && a.Name == b.Name && a.Locale == b.Locale && a.TimeZone == b.TimeZone &&
 		a.OptIn.Source == b.OptIn.Source && a.OptIn.At.Equal(b.OptIn.At)
 }
 

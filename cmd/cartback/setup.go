@@ -289,7 +289,7 @@ func newStarter(c client.Client, namespace string, consent starter.Consent, cfg 
 		DataConverter: dc,
 		Namespace:     namespace,
 		Settings: workflows.Settings{ReplyWindow: cfg.Flow.ReplyWindow, CouponCode: cfg.Flow.CouponCode,
-			ReplyGrace: workflows.Duration(cfg.Flow.ReplyGrace)},
+			ReplyGrace: workflows.Duration(cfg.Flow.ReplyGrace), SendDelay: workflows.Duration(cfg.Flow.SendDelay), QuietHours: cfg.Flow.QuietHours},
 		Consent: consent,
 		Policy: starter.Policy{AllowCountries: cfg.Policy.AllowCountries, DenyCountries: cfg.Policy.DenyCountries,
 			FrequencyCap: cfg.Policy.FrequencyCap},
