@@ -92,6 +92,9 @@ func CartRecovery(ctx workflow.Context, in Input) (Result, error) {
 	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (State, error) { return f.state, nil }); err != nil {
 		return Result{}, err
 	}
+	if err := f.handleReposts(ctx); err != nil {
+		return Result{}, err
+	}
 	// Signals are taken in by a goroutine of their own, so that a purchase or a failed status
 	// reaches the flow whatever step it is in.
 	workflow.Go(ctx, f.listen)
@@ -106,6 +109,8 @@ type flow struct {
 	stepProof       bool   // sends name their step, and a status for it is proof (stepProofChange)
 	toReplier       bool   // the follow-up goes to the wa_id that replied (replierChange)
 	replyClock      bool   // replies are judged by Meta's timestamp (replyClockChange)
+	repostable      bool   // a repost may replace the cart while the send waits (repostChange)
+	reposted        bool   // it did: the wait starts again
 	sending         string // the step whose send is in flight, under stepProof
 	proof           string // the message id a status for that step carried: the send is out
 	state           State

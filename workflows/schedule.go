@@ -151,32 +151,51 @@ var planOptions = workflow.LocalActivityOptions{
 	RetryPolicy:            &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 10 * time.Second},
 }
 
-// awaitSchedule waits, under scheduleChange, until the template may be sent. It returns nil when
-// it may, else how the flow ends: an event that ended it meanwhile, or a cancel.
+// awaitSchedule waits, under scheduleChange, until the template may be sent: planned from now,
+// and planned again from a repost that replaced the cart meanwhile (repostChange). It returns nil
+// when the template may go, else how the flow ends: an event that ended it meanwhile, or a cancel.
 func (f *flow) awaitSchedule(ctx workflow.Context) *Result {
 	if workflow.GetVersion(ctx, scheduleChange, workflow.DefaultVersion, scheduleVersion) < scheduleVersion {
 		return nil
 	}
-	s := f.in.Settings
-	plan := SendPlan{At: workflow.Now(ctx), Why: WhyAtOnce}
-	if _, on, _ := ParseQuietHours(s.QuietHours); s.SendDelay > 0 || on {
-		req := SendPlanRequest{Now: workflow.Now(ctx), Delay: s.SendDelay, QuietHours: s.QuietHours, TimeZones: f.in.Customer.TimeZones}
-		if err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, planOptions), PlanSend, req).Get(ctx, &plan); err != nil {
-			var canceled *temporal.CanceledError
-			if errors.As(err, &canceled) || ctx.Err() != nil {
+	f.repostable = workflow.GetVersion(ctx, repostChange, workflow.DefaultVersion, repostVersion) >= repostVersion
+	f.setStep(ctx, StepScheduled)
+	for {
+		f.reposted = false
+		plan, r := f.planSend(ctx)
+		if r != nil {
+			return r
+		}
+		f.state.ScheduledAt, f.state.ScheduledWhy = plan.At, plan.Why
+		f.setStep(ctx, StepScheduled)
+		if wait := plan.At.Sub(workflow.Now(ctx)); wait > 0 {
+			if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return f.interrupt != nil || f.reposted }); err != nil {
 				r := cancelled()
 				return &r
 			}
-			return &Result{Outcome: OutcomeFailed, Reason: "planning the send: " + err.Error()}
+		}
+		if f.interrupt != nil || !f.reposted {
+			return f.interrupt
 		}
 	}
-	f.state.ScheduledAt, f.state.ScheduledWhy = plan.At, plan.Why
-	f.setStep(ctx, StepScheduled)
-	if wait := plan.At.Sub(workflow.Now(ctx)); wait > 0 {
-		if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return f.interrupt != nil }); err != nil {
+}
+
+// planSend plans the template's send from now: at once when there is neither delay nor quiet
+// hours, else by PlanSend.
+func (f *flow) planSend(ctx workflow.Context) (SendPlan, *Result) {
+	s := f.in.Settings
+	plan := SendPlan{At: workflow.Now(ctx), Why: WhyAtOnce}
+	if _, on, _ := ParseQuietHours(s.QuietHours); s.SendDelay <= 0 && !on {
+		return plan, nil
+	}
+	req := SendPlanRequest{Now: workflow.Now(ctx), Delay: s.SendDelay, QuietHours: s.QuietHours, TimeZones: f.in.Customer.TimeZones}
+	if err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, planOptions), PlanSend, req).Get(ctx, &plan); err != nil {
+		var canceled *temporal.CanceledError
+		if errors.As(err, &canceled) || ctx.Err() != nil {
 			r := cancelled()
-			return &r
+			return plan, &r
 		}
+		return plan, &Result{Outcome: OutcomeFailed, Reason: "planning the send: " + err.Error()}
 	}
-	return f.interrupt
+	return plan, nil
 }

@@ -351,7 +351,7 @@ func (s *devStack) describe(out io.Writer) {
 func timingText(f config.Flow) string {
 	delay := "at once"
 	if f.SendDelay > 0 {
-		delay = f.SendDelay.String() + " after the cart"
+		delay = workflows.Duration(f.SendDelay).String() + " after the cart"
 	}
 	quiet := "no quiet hours"
 	if _, on, _ := workflows.ParseQuietHours(f.QuietHours); on {

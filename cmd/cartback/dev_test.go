@@ -569,3 +569,14 @@ func TestDevRefusesADataDirectoryInUse(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestDevSaysItsTiming: the banner says when the first message goes, and how to send it at once
+// when it does not.
+func TestDevSaysItsTiming(t *testing.T) {
+	if got := timingText(config.Flow{SendDelay: time.Hour, QuietHours: "21:00-09:00"}); got != "first message 1h after the cart, outside 21:00-09:00 in the shopper's time (CARTBACK_SEND_DELAY, CARTBACK_QUIET_HOURS); to send at once: CARTBACK_SEND_DELAY=0 CARTBACK_QUIET_HOURS=off" {
+		t.Errorf("production defaults: %q", got)
+	}
+	if got := timingText(config.Flow{QuietHours: "off"}); got != "first message at once, no quiet hours (CARTBACK_SEND_DELAY, CARTBACK_QUIET_HOURS)" {
+		t.Errorf("at once: %q", got)
+	}
+}
