@@ -49,7 +49,7 @@ func (f *flow) ignoreReply(ctx workflow.Context, r Reply, class ReplyClass) stri
 		return ""
 	}
 	namesCart := r.Payload != "" && classifyPayload(r.Payload, f.in.Cart.ID) == class
-	if !namesCart && !r.At.IsZero() && !f.state.ScheduledAt.IsZero() && r.At.Before(f.state.ScheduledAt.Add(-oldReplyTolerance)) {
+	if !namesCart && !f.state.ScheduledAt.IsZero() && sentAt(ctx, r).Before(f.state.ScheduledAt.Add(-oldReplyTolerance)) {
 		return WhyBeforeTemplate
 	}
 	if !f.state.ReplyDeadline.IsZero() && sentAt(ctx, r).After(f.state.ReplyDeadline) {

@@ -85,3 +85,20 @@ func TestThisCartsButtonIsNeverTooOld(t *testing.T) {
 		})
 	}
 }
+
+// TestAReplyDuringTheDelayIsIgnored: while the template waits for its hour, the shopper's "1" (to
+// an earlier conversation: nothing of this one has reached them) is ignored and recorded; the
+// template goes at its time and the flow waits for this conversation's answer.
+func TestAReplyDuringTheDelayIsIgnored(t *testing.T) {
+	h := newHarness(t)
+	h.reply(10*time.Minute, Reply{MessageID: "wamid.early", Kind: "text", Text: "1"}) // undated: as received
+	h.reply(90*time.Minute, Reply{MessageID: "wamid.answer", Kind: "text", Text: "2", At: start.Add(90 * time.Minute)})
+	in := scheduledInput(time.Hour, "off")
+	in.Settings.ReplyGrace = Duration(15 * time.Minute)
+	res := h.run(in)
+	h.expect(res, OutcomeCouponSent, 0, 1)
+	s := h.state()
+	if len(s.IgnoredReplies) != 1 || s.IgnoredReplies[0].Reply.MessageID != "wamid.early" || s.IgnoredReplies[0].Why != WhyBeforeTemplate || s.Reply.MessageID != "wamid.answer" {
+		t.Fatalf("state %+v", s)
+	}
+}
