@@ -24,6 +24,7 @@ const oldReplyTolerance = time.Minute
 const (
 	WhyBeforeTemplate = "sent before this conversation's template was scheduled"
 	WhyAfterDeadline  = "sent after the reply deadline"
+	WhyAfterTheEnd    = "reached the flow after the wait for the reply was over"
 )
 
 // IgnoredReply is a reply that would have decided the branch but was not counted, and why.
@@ -47,6 +48,9 @@ func sentAt(ctx workflow.Context, r Reply) time.Time {
 func (f *flow) ignoreReply(ctx workflow.Context, r Reply, class ReplyClass) string {
 	if !f.replyClock {
 		return ""
+	}
+	if f.state.Step == StepDone {
+		return WhyAfterTheEnd // the flow ended (no_reply at the grace's end, say) in the same moment
 	}
 	namesCart := r.Payload != "" && classifyPayload(r.Payload, f.in.Cart.ID) == class
 	if !namesCart && !f.state.ScheduledAt.IsZero() && sentAt(ctx, r).Before(f.state.ScheduledAt.Add(-oldReplyTolerance)) {
