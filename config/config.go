@@ -39,6 +39,9 @@ const (
 	DefaultTemplateLanguage = "en_US"
 	DefaultReplyWindow      = workflows.DefaultReplyWindow
 	DefaultCouponCode       = "SAVE10"
+	DefaultReplyGrace       = 15 * time.Minute // Meta retries a webhook answered 5xx for a while
+	DefaultSendDelay        = time.Hour        // most shoppers come back on their own
+	DefaultQuietHours       = "21:00-09:00"
 	DefaultSendsPerSecond   = 60 // Meta allows 80 messages/s per number, inbound traffic included
 	DefaultHTTPAddr         = "127.0.0.1:8080"
 	DefaultDataDir          = "./.cartback"
@@ -96,6 +99,9 @@ type WhatsApp struct {
 type Flow struct {
 	ReplyWindow time.Duration // CARTBACK_REPLY_WINDOW
 	CouponCode  string        // CARTBACK_COUPON_CODE
+	ReplyGrace  time.Duration // CARTBACK_REPLY_GRACE: 0 is none
+	SendDelay   time.Duration // CARTBACK_SEND_DELAY: 0 sends at once
+	QuietHours  string        // CARTBACK_QUIET_HOURS: "21:00-09:00", or "off"
 }
 
 // Policy is who may be messaged: the README's "Messaging policy".
@@ -281,6 +287,15 @@ var settings = []setting{
 	{Variable: Variable{Name: "CARTBACK_REPLY_WINDOW", Default: durationText(DefaultReplyWindow), ReadBy: startsFlows,
 		Description: "how long a flow waits for the reply (Go duration)"},
 		field: func(c *Config) any { return &c.Flow.ReplyWindow }},
+	{Variable: Variable{Name: "CARTBACK_REPLY_GRACE", Default: durationText(DefaultReplyGrace), ReadBy: startsFlows,
+		Description: "how long after the reply deadline a reply Meta dates by it may still arrive and count (Go duration; `0` for none)"},
+		field: func(c *Config) any { return &c.Flow.ReplyGrace }, zeroOff: true},
+	{Variable: Variable{Name: "CARTBACK_SEND_DELAY", Default: durationText(DefaultSendDelay), ReadBy: startsFlows,
+		Description: "how long after the cart the first message goes: a purchase meanwhile means nothing is sent (Go duration; `0` sends at once)"},
+		field: func(c *Config) any { return &c.Flow.SendDelay }, zeroOff: true},
+	{Variable: Variable{Name: "CARTBACK_QUIET_HOURS", Default: DefaultQuietHours, ReadBy: startsFlows,
+		Description: "when, in the shopper's local time (`customer.time_zone`, else the number's zones), no first message goes: `HH:MM-HH:MM`, or `off`"},
+		field: func(c *Config) any { return &c.Flow.QuietHours }, check: checkQuietHours},
 	{Variable: Variable{Name: "CARTBACK_COUPON_CODE", Default: DefaultCouponCode, ReadBy: startsFlows,
 		Description: "the code a negative reply gets"},
 		field: func(c *Config) any { return &c.Flow.CouponCode }},
@@ -564,4 +579,10 @@ func countries(raw string) ([]string, error) {
 		codes = append(codes, c)
 	}
 	return codes, nil
+}
+
+// checkQuietHours accepts what the flows read: workflows.ParseQuietHours.
+func checkQuietHours(s string) error {
+	_, _, err := workflows.ParseQuietHours(s)
+	return err
 }

@@ -294,3 +294,22 @@ func TestMessagingPolicySettings(t *testing.T) {
 		}
 	}
 }
+
+func TestTimingSettings(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Flow.SendDelay != time.Hour || c.Flow.QuietHours != "21:00-09:00" || c.Flow.ReplyGrace != 15*time.Minute {
+		t.Fatalf("defaults: %+v", c.Flow)
+	}
+	c, err = Load(env(map[string]string{"CARTBACK_SEND_DELAY": "0", "CARTBACK_QUIET_HOURS": "off", "CARTBACK_REPLY_GRACE": "0"}))
+	if err != nil || c.Flow.SendDelay != 0 || c.Flow.QuietHours != "off" || c.Flow.ReplyGrace != 0 {
+		t.Fatalf("0 / off / 0: %+v, %v", c.Flow, err)
+	}
+	for name, value := range map[string]string{"CARTBACK_SEND_DELAY": "soon", "CARTBACK_QUIET_HOURS": "nights", "CARTBACK_REPLY_GRACE": "-1m"} {
+		if _, err := Load(env(map[string]string{name: value})); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%q: %v, want an error naming it", name, value, err)
+		}
+	}
+}

@@ -27,6 +27,8 @@ type cartAnswer struct {
 	starter.Run
 	Status  string `json:"status"`
 	Changed bool   `json:"changed,omitempty"`
+	// Repost says what a changed cart did: updated (the flow goes on with it) or fixed.
+	Repost  string `json:"repost,omitempty"`
 	Message string `json:"message,omitempty"`
 }
 
@@ -54,10 +56,13 @@ func (s *Server) startCart(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusAccepted, cartAnswer{Run: started.Run, Status: statusStarted})
 		return
 	}
-	a := cartAnswer{Run: started.Run, Status: statusAlreadyExists, Changed: started.Changed,
+	a := cartAnswer{Run: started.Run, Status: statusAlreadyExists, Changed: started.Changed, Repost: string(started.Repost),
 		Message: "this cart already has a flow; nothing was started"}
-	if started.Changed {
-		a.Message = "this cart already has a flow; it goes on with the cart as first posted, not with these changes"
+	switch {
+	case started.Repost == workflows.RepostUpdated:
+		a.Message = "this cart already has a flow, still waiting for its first message: it goes on with these changes, and the wait counts again from now"
+	case started.Changed:
+		a.Message = "this cart already has a flow; it goes on with the cart it has, not with these changes"
 	}
 	writeJSON(w, http.StatusOK, a)
 }

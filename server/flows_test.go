@@ -127,6 +127,10 @@ func reply(t *testing.T, waID, id, text string) []byte {
 func TestFlows(t *testing.T) {
 	e := startFlowEnv(t)
 
+	t.Run("a repost during the send delay", func(t *testing.T) {
+		t.Parallel()
+		testRepostDuringTheDelay(t, e)
+	})
 	t.Run("storefront API", func(t *testing.T) {
 		t.Parallel()
 		const phone, cart = "+16505550101", "api-1"
@@ -141,7 +145,7 @@ func TestFlows(t *testing.T) {
 		}
 		changed := api(t, e.server, http.MethodPost, "/v1/carts", cartJSON(t, cart, phone, func(c map[string]any) { c["total"] = "99.90" }))
 		changed.decode(t, &same)
-		if changed.status != http.StatusOK || same.Run != first.Run || !same.Changed {
+		if changed.status != http.StatusOK || same.Run != first.Run || !same.Changed || same.Repost != string(workflows.RepostFixed) {
 			t.Errorf("changed cart again: %d %s", changed.status, changed.body)
 		}
 		busy := api(t, e.server, http.MethodPost, "/v1/carts", cartJSON(t, "api-2", "+1 650 555 0101", nil))

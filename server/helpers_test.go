@@ -35,10 +35,16 @@ var testIDKey = []byte("test-id-key-0123456789")
 // newServer builds a Server over c (of namespace) and the store with the test configuration.
 func newServer(t *testing.T, c client.Client, namespace string, consent starter.Consent, callTimeout time.Duration) *Server {
 	t.Helper()
+	return newServerWith(t, c, namespace, consent, callTimeout, workflows.Settings{ReplyWindow: time.Hour, CouponCode: "SAVE10"})
+}
+
+// newServerWith is newServer whose flows start with settings.
+func newServerWith(t *testing.T, c client.Client, namespace string, consent starter.Consent, callTimeout time.Duration, settings workflows.Settings) *Server {
+	t.Helper()
 	st, err := starter.New(c, starter.Options{
 		IDKey:     testIDKey,
 		Namespace: namespace,
-		Settings:  workflows.Settings{ReplyWindow: time.Hour, CouponCode: "SAVE10"},
+		Settings:  settings,
 		Consent:   consent,
 	})
 	if err != nil {

@@ -27,6 +27,9 @@ type Customer struct {
 	Name   string `json:"name"`
 	Locale string `json:"locale,omitempty"`
 	OptIn  *OptIn `json:"opt_in"`
+	// TimeZone is the shopper's IANA time zone ("America/Mexico_City"), for the quiet hours;
+	// without it the number's zones are used.
+	TimeZone string `json:"time_zone,omitempty"`
 }
 
 // OptIn is the evidence of the shopper's consent. At is RFC 3339 text, parsed by validation (not by

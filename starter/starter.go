@@ -112,9 +112,11 @@ type Started struct {
 	Run
 	// Existing is true when the cart already had a flow: nothing was started.
 	Existing bool `json:"-"`
-	// Changed is true when Existing and the cart posted differs from the one the flow has: the
-	// flow goes on with what it was started with.
+	// Changed is true when Existing and the cart posted differs from the one the flow has.
 	Changed bool `json:"-"`
+	// Repost says what a changed cart did to a flow: RepostUpdated (the flow goes on with it) or
+	// RepostFixed (the flow goes on with the cart it had).
+	Repost workflows.RepostAnswer `json:"-"`
 }
 
 // Start validates the cart and starts its flow. A cart that already has a flow (running or ended)
@@ -136,7 +138,7 @@ func (s *Starter) Start(ctx context.Context, c Cart) (Started, error) {
 	prev, err := s.find(ctx, in.Cart.ID)
 	switch {
 	case err == nil:
-		return s.existing(ctx, prev.Run, in)
+		return s.existing(ctx, prev.Run, in, prev.running())
 	case !errors.Is(err, ErrNotFound):
 		return Started{}, err
 	}
@@ -165,7 +167,7 @@ func (s *Starter) Start(ctx context.Context, c Cart) (Started, error) {
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		// Visibility lags behind starts: the open run is read from its workflow ID directly.
-		return s.existing(ctx, Run{WorkflowID: id, RunID: started.RunId}, in)
+		return s.existing(ctx, Run{WorkflowID: id, RunID: started.RunId}, in, true)
 	}
 	if err != nil {
 		return Started{}, temporalError(err)
@@ -176,8 +178,10 @@ func (s *Starter) Start(ctx context.Context, c Cart) (Started, error) {
 }
 
 // existing answers Start for a cart whose customer already has run r: the same cart (Existing,
-// Changed if the repost differs), or another cart still running (*BusyError).
-func (s *Starter) existing(ctx context.Context, r Run, in workflows.Input) (Started, error) {
+// Changed if the repost differs, and what the changes did), or another cart still running
+// (*BusyError). A running flow is compared with its current cart, and takes the changes while it
+// waits for its first message (repost).
+func (s *Starter) existing(ctx context.Context, r Run, in workflows.Input, running bool) (Started, error) {
 	had, err := s.input(ctx, r)
 	if err != nil {
 		return Started{}, err
@@ -187,13 +191,25 @@ func (s *Starter) existing(ctx context.Context, r Run, in workflows.Input) (Star
 		return Started{}, &BusyError{CartID: had.Cart.ID, WorkflowID: r.WorkflowID, RunID: r.RunID}
 	}
 	s.recent.add(r)
-	changed := !reflect.DeepEqual(had.Cart, in.Cart) || !sameCustomer(had.Customer, in.Customer)
-	return Started{Run: r, Existing: true, Changed: changed}, nil
+	out := Started{Run: r, Existing: true, Changed: !sameCustomer(had.Customer, in.Customer)}
+	if running {
+		answer, err := s.repost(ctx, r, in.Cart)
+		if err != nil {
+			return Started{}, err
+		}
+		out.Repost = answer
+	} else if !reflect.DeepEqual(had.Cart, in.Cart) {
+		out.Repost = workflows.RepostFixed
+	}
+	if out.Repost != "" {
+		out.Changed = true
+	}
+	return out, nil
 }
 
 // sameCustomer compares what the storefront sent, not the clock's representation of the opt-in.
 func sameCustomer(a, b workflows.Customer) bool {
-	return a.Phone == b.Phone && a.Name == b.Name && a.Locale == b.Locale &&
+	return a.Phone == b.Phone && a.Name == b.Name && a.Locale == b.Locale && a.TimeZone == b.TimeZone &&
 		a.OptIn.Source == b.OptIn.Source && a.OptIn.At.Equal(b.OptIn.At)
 }
 

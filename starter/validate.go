@@ -22,6 +22,7 @@ const (
 	maxNameRunes  = 200
 	maxURLLen     = 2000
 	maxSourceLen  = 200
+	maxZoneLen    = 64
 	optInClockLag = 5 * time.Minute // a storefront clock slightly ahead of ours is not a future opt-in
 )
 
@@ -107,6 +108,7 @@ func (v *ValidationError) customer(c Customer, now time.Time) workflows.Customer
 	} else {
 		out.Phone = p
 	}
+	out.TimeZone, out.TimeZones = v.timeZone(c.TimeZone, out.Phone)
 	if c.OptIn == nil {
 		v.add("customer.opt_in", "is required: WhatsApp allows no proactive message without the shopper's opt-in")
 		return out
@@ -213,4 +215,19 @@ func (v *ValidationError) amount(field string, d money.Decimal, currency string)
 		v.add(field, fmt.Sprintf("must be an exact amount of %s: %v", currency, err))
 	}
 	return minor
+}
+
+// timeZone accepts an IANA time zone name ("America/Mexico_City"). It returns it, and the zones
+// the send is timed by: that one, or when the cart names none the number's (libphonenumber's).
+func (v *ValidationError) timeZone(name, number string) (string, []string) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return "", phone.TimeZones(number)
+	}
+	// "Local" and "" name the server's own zone, not the shopper's; UTC is a zone like any other.
+	if _, err := time.LoadLocation(name); err != nil || name == "Local" || len(name) > maxZoneLen {
+		v.add("customer.time_zone", "must be an IANA time zone name such as America/Mexico_City")
+		return "", nil
+	}
+	return name, []string{name}
 }

@@ -133,3 +133,36 @@ func TestRecentRunsEvictsOldest(t *testing.T) {
 		}
 	}
 }
+
+// TestTimeZones: the cart's customer.time_zone decides the zone the send is timed by; without it,
+// the number's zones (libphonenumber); a name that is no IANA zone is refused.
+func TestTimeZones(t *testing.T) {
+	cart := func(phone, zone string) Cart {
+		c, err := DecodeCart([]byte(validCart))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Customer.Phone, c.Customer.TimeZone = phone, zone
+		return c
+	}
+	for _, tc := range []struct {
+		phone, zone string
+		want        []string
+	}{
+		{"+52 55 1234 5678", "", []string{"America/Mexico_City"}},
+		{"+62 811 234 567", "", []string{"Asia/Jakarta", "Asia/Makassar"}},
+		{"+52 55 1234 5678", " America/Tijuana ", []string{"America/Tijuana"}},
+	} {
+		in, err := Normalize(cart(tc.phone, tc.zone), testNow)
+		if err != nil || !slices.Equal(in.Customer.TimeZones, tc.want) {
+			t.Errorf("%s %q: zones %v (%v), want %v", tc.phone, tc.zone, in.Customer.TimeZones, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"Mars/Olympus_Mons", "Local", "+06:00", "../../etc/passwd"} {
+		_, err := Normalize(cart("+52 55 1234 5678", bad), testNow)
+		var v *ValidationError
+		if !errors.As(err, &v) || v.Fields["customer.time_zone"] == "" {
+			t.Errorf("time_zone %q: %v, want a customer.time_zone error", bad, err)
+		}
+	}
+}

@@ -24,7 +24,7 @@ const StopTimeout = 35 * time.Second
 
 // Worker is the pair of Temporal workers one process runs.
 type Worker struct {
-	flows  sdkworker.Worker // workflow tasks and the outcome report
+	flows  sdkworker.Worker // workflow tasks (the flows and their outcome reports) and the report's activity
 	sends  sdkworker.Worker // Graph API sends
 	failed chan error       // the first error a worker stopped on for good
 }
@@ -40,6 +40,7 @@ func New(c client.Client, a *activities.Activities, sendsPerSecond float64) *Wor
 	fatal := func(err error) { w.failed <- err }
 	flows := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{WorkerStopTimeout: StopTimeout, OnFatalError: fatal})
 	flows.RegisterWorkflowWithOptions(workflows.CartRecovery, workflow.RegisterOptions{Name: workflows.WorkflowName})
+	flows.RegisterWorkflowWithOptions(workflows.ReportOutcome, workflow.RegisterOptions{Name: workflows.ReportWorkflowName})
 	flows.RegisterActivityWithOptions(a.Stop, activity.RegisterOptions{Name: workflows.StopActivity})
 	flows.RegisterActivityWithOptions(a.RecordTemplate, activity.RegisterOptions{Name: workflows.RecordTemplateActivity})
 

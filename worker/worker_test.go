@@ -67,6 +67,8 @@ func newStack(t *testing.T) *stack {
 type stackOptions struct {
 	onSend    func(fakegraph.Message)         // the fake's OnMessage
 	wrapGraph func(http.Handler) http.Handler // stands in front of the fake: network faults
+	// wrapStorefront stands in front of the storefront receiving outcome reports.
+	wrapStorefront func(http.Handler) http.Handler
 }
 
 // newStackWithoutWorker is newStack whose test runs the workers.
@@ -81,7 +83,11 @@ func newStackWithoutWorker(t *testing.T, opts stackOptions) *stack {
 	t.Cleanup(graphSrv.Close)
 	s := &stack{client: c, ns: ns, graph: graph, reports: map[string]events.Event{}}
 
-	storefront := httptest.NewServer(http.HandlerFunc(s.receiveEvent))
+	var receiver http.Handler = http.HandlerFunc(s.receiveEvent)
+	if opts.wrapStorefront != nil {
+		receiver = opts.wrapStorefront(receiver)
+	}
+	storefront := httptest.NewServer(receiver)
 	t.Cleanup(storefront.Close)
 
 	wa, err := whatsapp.NewClient(whatsapp.Config{BaseURL: graphSrv.URL, Version: "v23.0", PhoneNumberID: phoneNumberID, Token: graphToken})
@@ -122,6 +128,19 @@ func (s *stack) report(cartID string) (events.Event, bool) {
 	defer s.mu.Unlock()
 	e, ok := s.reports[cartID]
 	return e, ok
+}
+
+// awaitReport waits for the storefront to have received the outcome report of cartID: the flow
+// hands its report to a workflow of its own and completes, so the report may come after.
+func (s *stack) awaitReport(t *testing.T, cartID string, within time.Duration) (events.Event, bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		if e, ok := s.report(cartID); ok || time.Now().After(deadline) {
+			return e, ok
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // start starts a flow the way the starter does: per-customer ID, cart id searchable.
@@ -236,7 +255,7 @@ func TestEveryBranchOnARealServer(t *testing.T) {
 			if got := len(s.graph.MessagesTo(phone)) - 1; got != tc.followUps {
 				t.Fatalf("%d follow-ups sent, want %d", got, tc.followUps)
 			}
-			if rep, ok := s.report(cartID); !ok || rep.Outcome != string(tc.want) || rep.EventID != run.GetRunID() {
+			if rep, ok := s.awaitReport(t, cartID, 10*time.Second); !ok || rep.Outcome != string(tc.want) || rep.EventID != run.GetRunID() {
 				t.Fatalf("storefront got %+v (%v), want outcome %s", rep, ok, tc.want)
 			}
 			s.checkState(t, run, tc.want)

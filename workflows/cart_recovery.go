@@ -88,7 +88,11 @@ func CartRecovery(ctx workflow.Context, in Input) (Result, error) {
 	f.consent = workflow.GetVersion(ctx, consentChange, workflow.DefaultVersion, consentVersion) >= consentVersion
 	f.stepProof = workflow.GetVersion(ctx, stepProofChange, workflow.DefaultVersion, stepProofVersion) >= stepProofVersion
 	f.toReplier = workflow.GetVersion(ctx, replierChange, workflow.DefaultVersion, replierVersion) >= replierVersion
+	f.replyClock = workflow.GetVersion(ctx, replyClockChange, workflow.DefaultVersion, replyClockVersion) >= replyClockVersion
 	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (State, error) { return f.state, nil }); err != nil {
+		return Result{}, err
+	}
+	if err := f.handleReposts(ctx); err != nil {
 		return Result{}, err
 	}
 	// Signals are taken in by a goroutine of their own, so that a purchase or a failed status
@@ -104,13 +108,19 @@ type flow struct {
 	consent         bool   // started under the consent rules (consentChange)
 	stepProof       bool   // sends name their step, and a status for it is proof (stepProofChange)
 	toReplier       bool   // the follow-up goes to the wa_id that replied (replierChange)
+	replyClock      bool   // replies are judged by Meta's timestamp (replyClockChange)
+	repostable      bool   // a repost may replace the cart while the send waits (repostChange)
+	reposted        bool   // it did: the wait starts again
 	sending         string // the step whose send is in flight, under stepProof
 	proof           string // the message id a status for that step carried: the send is out
 	state           State
 	seen            map[string]bool // inbound message ids already taken: Meta delivers at least once
 	pendingStatuses []Status        // statuses that arrived before the template's message id was known
 	replyReceived   time.Time
-	interrupt       *Result // set by an event that ends the flow at any step
+	lastInbound     time.Time // the shopper's latest message (noteInbound)
+	window          bool      // the follow-up is held to the window by windowChange's rules
+	sendErr         error     // why the last send failed
+	interrupt       *Result   // set by an event that ends the flow at any step
 }
 
 func (f *flow) listen(ctx workflow.Context) {
@@ -163,6 +173,7 @@ func (f *flow) onReply(ctx workflow.Context, r Reply) {
 		}
 		f.seen[r.MessageID] = true
 	}
+	f.noteInbound(ctx, r)
 	class := classifyReply(r, f.in.Cart.ID, f.consent)
 	if f.consent && class == ReplyStop {
 		// A stop ends the flow at any step, also after a "1" or "2" decided the branch: a
@@ -176,6 +187,10 @@ func (f *flow) onReply(ctx workflow.Context, r Reply) {
 		if len(f.state.UnrecognisedReplies) < maxUnrecognised {
 			f.state.UnrecognisedReplies = append(f.state.UnrecognisedReplies, r)
 		}
+		return
+	}
+	if why := f.ignoreReply(ctx, r, class); why != "" {
+		f.recordIgnored(r, why)
 		return
 	}
 	f.state.Reply, f.state.ReplyClass = &r, class
@@ -230,6 +245,12 @@ func (f *flow) converse(ctx workflow.Context) Result {
 	if f.in.Customer.OptIn.At.IsZero() {
 		return Result{Outcome: OutcomeFailed, Reason: "no opt-in: WhatsApp requires it before any proactive message"}
 	}
+	if r := f.awaitSchedule(ctx); r != nil {
+		return *r
+	}
+	if f.state.ScheduledAt.IsZero() {
+		f.state.ScheduledAt = workflow.Now(ctx)
+	}
 	f.setStep(ctx, StepSendingTemplate)
 	var sent SendResult
 	req := TemplateRequest{CallbackData: f.callback(ctx, StepTemplate), CartID: f.in.Cart.ID, Customer: f.in.Customer}
@@ -252,10 +273,7 @@ func (f *flow) converse(ctx workflow.Context) Result {
 	f.pendingStatuses = nil
 
 	f.setStep(ctx, StepAwaitingReply)
-	// The deadline counts from the send, not from the end of the record before this wait.
-	replied, err := workflow.AwaitWithTimeout(ctx, f.state.ReplyDeadline.Sub(workflow.Now(ctx)), func() bool {
-		return f.state.Reply != nil || f.interrupt != nil
-	})
+	replied, err := f.awaitReply(ctx)
 	switch {
 	case err != nil:
 		return cancelled()
@@ -304,23 +322,12 @@ func (f *flow) recordTemplate(ctx workflow.Context, messageID string) {
 	}
 }
 
-// followUp sends the free-form answer to the shopper's reply. Meta accepts it only within 24 hours
-// of the reply, so that is when the activity gives up.
+// followUp sends the free-form answer to the shopper's reply, within Meta's 24-hour customer
+// service window (sendInWindow).
 func (f *flow) followUp(ctx workflow.Context, activity string, req any, success Outcome) Result {
 	f.setStep(ctx, StepSendingFollowUp)
-	repliedAt := f.replyReceived
-	if at := f.state.Reply.At; !at.IsZero() && at.Before(repliedAt) {
-		repliedAt = at
-	}
-	left := repliedAt.Add(followUpWindow).Sub(workflow.Now(ctx))
-	if left <= 0 {
-		return Result{Outcome: OutcomeFailed, Reason: "the 24-hour customer service window closed before the follow-up"}
-	}
-	opts := templateOptions
-	opts.ScheduleToCloseTimeout = left
-	opts.StartToCloseTimeout = min(opts.StartToCloseTimeout, left)
 	var sent SendResult
-	if r := f.call(ctx, opts, StepFollowUp, activity, req, &sent); r != nil {
+	if r := f.sendInWindow(ctx, activity, req, &sent); r != nil {
 		return *r
 	}
 	f.state.FollowUpMessageID = sent.MessageID
@@ -334,7 +341,7 @@ func (f *flow) followUp(ctx workflow.Context, activity string, req any, success 
 func (f *flow) call(ctx workflow.Context, opts workflow.ActivityOptions, step, activity string, req any, out *SendResult) *Result {
 	actx, cancel := workflow.WithCancel(workflow.WithActivityOptions(ctx, opts))
 	defer cancel()
-	f.sending, f.proof = step, ""
+	f.sending, f.proof, f.sendErr = step, "", nil
 	defer func() { f.sending = "" }()
 	fut := workflow.ExecuteActivity(actx, activity, req)
 	// A cancel also cancels the activity, whose future may then be the first thing ready: look at
@@ -352,6 +359,7 @@ func (f *flow) call(ctx workflow.Context, opts workflow.ActivityOptions, step, a
 		return nil
 	}
 	if err := fut.Get(ctx, out); err != nil {
+		f.sendErr = err
 		r := sendFailed(activity, err)
 		return &r
 	}
@@ -382,7 +390,8 @@ func sendFailed(activity string, err error) Result {
 
 func cancelled() Result { return Result{Outcome: OutcomeCancelled} }
 
-// finish records the outcome, makes it searchable and reports it to the storefront. It runs on a
+// finish records the outcome, makes it searchable and reports it to the storefront: under
+// reportChange through a workflow of its own, so that the customer is free at once. It runs on a
 // disconnected context so that a cancelled flow still reports. A report that keeps failing is
 // logged and never changes the outcome.
 func (f *flow) finish(ctx workflow.Context, r Result) Result {
@@ -402,7 +411,9 @@ func (f *flow) finish(ctx workflow.Context, r Result) Result {
 		Reason:  r.Reason,
 		At:      workflow.Now(ctx),
 	}
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, reportOptions), StopActivity, report).Get(ctx, nil); err != nil {
+	if workflow.GetVersion(ctx, reportChange, workflow.DefaultVersion, reportVersion) >= reportVersion {
+		handOverReport(ctx, report)
+	} else if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, reportOptions), StopActivity, report).Get(ctx, nil); err != nil {
 		logger.Warn("the outcome report failed", "error", err)
 	}
 	logger.Info("cart recovery ended", "cart_id", f.in.Cart.ID, "outcome", r.Outcome, "reason", r.Reason)

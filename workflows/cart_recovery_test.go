@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 )
 
 // recorder stands in for the activities: it records what the workflow asked for. Its methods have
@@ -96,6 +97,7 @@ func newHarness(t *testing.T) *harness {
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: testWorkflowID, TaskQueue: TaskQueue})
 	rec := &recorder{}
 	env.RegisterWorkflow(CartRecovery)
+	env.RegisterWorkflowWithOptions(ReportOutcome, workflow.RegisterOptions{Name: ReportWorkflowName})
 	env.RegisterActivity(rec)
 	return &harness{t: t, env: env, rec: rec}
 }
@@ -361,7 +363,7 @@ func TestFollowUpGivesUpWhenTheServiceWindowCloses(t *testing.T) {
 	})
 	h.env.OnActivity(SendReminderActivity, mock.Anything, mock.Anything).Return(SendResult{}, expired)
 	res := h.run(testInput())
-	h.expect(res, OutcomeFailed, 0, 0)
+	h.expect(res, OutcomeWindowExpired, 0, 0)
 	if got := h.rec.reports[0].At.Sub(start); got < 22*time.Hour || got > 25*time.Hour {
 		t.Fatalf("gave up %v after the start, want by 24h after the reply", got)
 	}

@@ -83,6 +83,10 @@ type Customer struct {
 	Name   string `json:"name"`
 	Locale string `json:"locale,omitempty"`
 	OptIn  OptIn  `json:"opt_in"`
+	// TimeZone is the shopper's IANA time zone as the cart named it; TimeZones are those the send
+	// is timed by (quiet hours): that one, else the number's (libphonenumber), resolved at start.
+	TimeZone  string   `json:"time_zone,omitempty"`
+	TimeZones []string `json:"time_zones,omitempty"`
 }
 
 // OptIn is the evidence that the shopper agreed to WhatsApp messages: WhatsApp's rules require it
@@ -97,6 +101,13 @@ type OptIn struct {
 type Settings struct {
 	ReplyWindow time.Duration `json:"reply_window"`
 	CouponCode  string        `json:"coupon_code"`
+	// ReplyGrace is how long after the reply deadline a reply sent by it may still arrive and
+	// count (Meta retries webhooks); 0 is none.
+	ReplyGrace Duration `json:"reply_grace,omitempty"`
+	// SendDelay is how long after the cart the template goes (0: at once); QuietHours when, in the
+	// shopper's local time, it never goes ("21:00-09:00"; "" is none). See PlanSend.
+	SendDelay  Duration `json:"send_delay,omitempty"`
+	QuietHours string   `json:"quiet_hours,omitempty"`
 }
 
 // Reply is an inbound WhatsApp message from the shopper, as the HTTP edge received it.
@@ -164,6 +175,9 @@ const (
 	OutcomeOptedOut      Outcome = "opted_out"
 	OutcomeCancelled     Outcome = "cancelled"
 	OutcomeFailed        Outcome = "failed"
+	// OutcomeWindowExpired: the follow-up could not reach Meta within 24 hours of the shopper's
+	// last message (Meta's customer service window); nothing late was sent.
+	OutcomeWindowExpired Outcome = "window_expired"
 )
 
 // Result is the workflow's result.
@@ -197,6 +211,12 @@ type State struct {
 	FollowUpMessageID   string     `json:"follow_up_message_id,omitempty"`
 	Outcome             Outcome    `json:"outcome,omitempty"`
 	Reason              string     `json:"reason,omitempty"`
+
+	// ScheduledAt is when the template's send was scheduled; IgnoredReplies are replies not
+	// counted by their timestamp (the first few).
+	ScheduledAt    time.Time      `json:"scheduled_at,omitzero"`
+	IgnoredReplies []IgnoredReply `json:"ignored_replies,omitempty"`
+	ScheduledWhy   string         `json:"scheduled_why,omitempty"` // WhyAtOnce, WhyDelay, WhyQuietHours
 }
 
 // Activity requests and results.

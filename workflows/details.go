@@ -19,6 +19,8 @@ func currentDetails(st State, c Cart) string {
 	switch st.Step {
 	case StepAwaitingReply:
 		fmt.Fprintf(&b, "**Step:** awaiting the reply, until %s\n\n", st.ReplyDeadline.UTC().Format(time.RFC3339))
+	case StepScheduled:
+		fmt.Fprintf(&b, "**Step:** first message scheduled for %s (%s)\n\n", st.ScheduledAt.UTC().Format(time.RFC3339), st.ScheduledWhy)
 	case StepDone:
 		fmt.Fprintf(&b, "**Step:** done, %s\n\n", st.Outcome)
 	default:

@@ -14,6 +14,7 @@ func TestCurrentDetails(t *testing.T) {
 		st   State
 		want string
 	}{
+		{State{Step: StepScheduled, ScheduledAt: deadline, ScheduledWhy: WhyQuietHours + "America/Mexico_City"}, "**Step:** first message scheduled for 2026-12-02T09:00:00Z (quiet hours in America/Mexico_City)\n\n**Cart c_1:** 1299.98 MXN\n- 2 × Tenis azules\n"},
 		{State{Step: StepSendingTemplate}, "**Step:** sending template\n\n**Cart c_1:** 1299.98 MXN\n- 2 × Tenis azules\n"},
 		{State{Step: StepAwaitingReply, ReplyDeadline: deadline}, "**Step:** awaiting the reply, until 2026-12-02T09:00:00Z\n\n**Cart c_1:** 1299.98 MXN\n- 2 × Tenis azules\n"},
 		{State{Step: StepDone, Outcome: OutcomeCouponSent}, "**Step:** done, coupon_sent\n\n**Cart c_1:** 1299.98 MXN\n- 2 × Tenis azules\n"},

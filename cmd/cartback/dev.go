@@ -29,6 +29,7 @@ import (
 	"github.com/cartback/cartback/starter"
 	"github.com/cartback/cartback/uicodec"
 	"github.com/cartback/cartback/worker"
+	"github.com/cartback/cartback/workflows"
 )
 
 // sandboxPhoneNumberID is the business number's id in the sandbox: any digits do, as the sandbox
@@ -351,7 +352,26 @@ func (s *devStack) describe(out io.Writer) {
 	} else {
 		fmt.Fprintf(out, "  Temporal     the cluster at TEMPORAL_ADDRESS\n")
 	}
+	fmt.Fprintf(out, "  Timing       %s\n", timingText(s.cfg.Flow))
 	fmt.Fprintf(out, "\nCtrl-C stops everything; flows that wait resume at the next start.\n")
+}
+
+// timingText says when a flow's first message goes, and how to send it at once: the production
+// defaults (an hour's delay, quiet hours at night) surprise whoever tries one cart by hand.
+func timingText(f config.Flow) string {
+	delay := "at once"
+	if f.SendDelay > 0 {
+		delay = workflows.Duration(f.SendDelay).String() + " after the cart"
+	}
+	quiet := "no quiet hours"
+	if _, on, _ := workflows.ParseQuietHours(f.QuietHours); on {
+		quiet = "outside " + f.QuietHours + " in the shopper's time"
+	}
+	text := "first message " + delay + ", " + quiet + " (CARTBACK_SEND_DELAY, CARTBACK_QUIET_HOURS)"
+	if f.SendDelay > 0 || quiet != "no quiet hours" {
+		text += "; to send at once: CARTBACK_SEND_DELAY=0 CARTBACK_QUIET_HOURS=off"
+	}
+	return text
 }
 
 // stop stops the stack in the order that loses nothing: cartback's API and webhook take no new

@@ -28,6 +28,17 @@ import (
 	"github.com/cartback/cartback/workflows"
 )
 
+// sendAtOnce sets the send delay and quiet hours of vars to send the template at once, unless
+// vars set them: the tests expect it as soon as the cart is posted, whatever the hour.
+func sendAtOnce(vars map[string]string) map[string]string {
+	for k, v := range map[string]string{"CARTBACK_SEND_DELAY": "0", "CARTBACK_QUIET_HOURS": "off"} {
+		if _, ok := vars[k]; !ok {
+			vars[k] = v
+		}
+	}
+	return vars
+}
+
 // startTestStack starts the whole dev stack in-process, as `cartback dev` does, on ephemeral ports
 // with its data in dataDir. ui says whether to serve the Web UI.
 func startTestStack(t *testing.T, dataDir string, ui bool) *devStack {
@@ -50,6 +61,7 @@ func startTestStackWith(t *testing.T, vars map[string]string, ui bool) *devStack
 // startTestStackWithOptions is startTestStackWith with opts.
 func startTestStackWithOptions(t *testing.T, vars map[string]string, ui bool, opts devOptions) *devStack {
 	t.Helper()
+	vars = sendAtOnce(vars)
 	cfg, err := config.Load(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
 	if err != nil {
 		t.Fatal(err)
@@ -431,7 +443,7 @@ func compareSnapshots(t *testing.T, live, reloaded pageConversation) {
 //	go test -run '^$' -bench Conversations -benchtime 200x ./cmd/cartback/
 func BenchmarkConversationsThroughTheDevStack(b *testing.B) {
 	dir := b.TempDir()
-	vars := map[string]string{"CARTBACK_DATA_DIR": dir, "CARTBACK_HTTP_ADDR": "127.0.0.1:0", "CARTBACK_SENDS_PER_SECOND": "10000"}
+	vars := sendAtOnce(map[string]string{"CARTBACK_DATA_DIR": dir, "CARTBACK_HTTP_ADDR": "127.0.0.1:0", "CARTBACK_SENDS_PER_SECOND": "10000"})
 	cfg, err := config.Load(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
 	if err != nil {
 		b.Fatal(err)
@@ -561,5 +573,16 @@ func TestDevRefusesADataDirectoryInUse(t *testing.T) {
 	}
 	if err := second.stop(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDevSaysItsTiming: the banner says when the first message goes, and how to send it at once
+// when it does not.
+func TestDevSaysItsTiming(t *testing.T) {
+	if got := timingText(config.Flow{SendDelay: time.Hour, QuietHours: "21:00-09:00"}); got != "first message 1h after the cart, outside 21:00-09:00 in the shopper's time (CARTBACK_SEND_DELAY, CARTBACK_QUIET_HOURS); to send at once: CARTBACK_SEND_DELAY=0 CARTBACK_QUIET_HOURS=off" {
+		t.Errorf("production defaults: %q", got)
+	}
+	if got := timingText(config.Flow{QuietHours: "off"}); got != "first message at once, no quiet hours (CARTBACK_SEND_DELAY, CARTBACK_QUIET_HOURS)" {
+		t.Errorf("at once: %q", got)
 	}
 }

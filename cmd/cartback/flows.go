@@ -13,6 +13,7 @@ import (
 
 	"github.com/cartback/cartback/config"
 	"github.com/cartback/cartback/starter"
+	"github.com/cartback/cartback/workflows"
 )
 
 // runStart starts a cart's flow from a JSON file, exactly as POST /v1/carts would.
@@ -40,8 +41,10 @@ func runStart(ctx context.Context, e env, log *logrus.Logger, args []string) err
 		}
 		status := "started"
 		switch {
+		case started.Existing && started.Repost == workflows.RepostUpdated:
+			status = "already_exists (updated: the flow goes on with this cart, its first message waiting again from now)"
 		case started.Existing && started.Changed:
-			status = "already_exists (changed: the flow goes on with the cart as first posted)"
+			status = "already_exists (changed: the flow goes on with the cart it has)"
 		case started.Existing:
 			status = "already_exists"
 		}

@@ -83,7 +83,7 @@ func runKilledWorkers(t *testing.T, carts int, statuses bool) killResult {
 		"CARTBACK_DATA_DIR": dir, "CARTBACK_HTTP_ADDR": "127.0.0.1:0",
 		"CARTBACK_ID_KEY": "kill test id key, 32 bytes......", "CARTBACK_API_KEY": "kill-test-api-key",
 		"CARTBACK_DATABASE_URL": store.SQLiteURL(filepath.Join(dir, "cartback.db")),
-		"CARTBACK_REPLY_WINDOW": "10m", "CARTBACK_SENDS_PER_SECOND": "500",
+		"CARTBACK_REPLY_WINDOW": "10m", "CARTBACK_SENDS_PER_SECOND": "500", "CARTBACK_SEND_DELAY": "0", "CARTBACK_QUIET_HOURS": "off",
 		"WHATSAPP_TOKEN": "kill-test-token", "WHATSAPP_PHONE_NUMBER_ID": sandboxPhoneNumberID,
 		"WHATSAPP_APP_SECRET": "kill-test-app-secret", "WHATSAPP_VERIFY_TOKEN": "kill-test-verify",
 		"TEMPORAL_ADDRESS": frontend, "TEMPORAL_NAMESPACE": namespace,

@@ -158,7 +158,7 @@ func isPayload(where string) bool { return strings.HasPrefix(where, "payload") }
 // returns the export and the logs.
 func leakRun(t *testing.T, keys, keyID string) exported {
 	t.Helper()
-	vars := map[string]string{"CARTBACK_DATA_DIR": t.TempDir(), "CARTBACK_HTTP_ADDR": "127.0.0.1:0", "CARTBACK_PAYLOAD_KEYS": keys}
+	vars := sendAtOnce(map[string]string{"CARTBACK_DATA_DIR": t.TempDir(), "CARTBACK_HTTP_ADDR": "127.0.0.1:0", "CARTBACK_PAYLOAD_KEYS": keys})
 	if keyID != "" {
 		vars["CARTBACK_PAYLOAD_KEY_ID"] = keyID
 	}

@@ -96,7 +96,7 @@ func restartTemporal(t *testing.T, s *devStack, port string) {
 func TestTimersSurviveATemporalRestart(t *testing.T) {
 	const carts = 200
 	s := startTestStackWith(t, map[string]string{"CARTBACK_DATA_DIR": t.TempDir(), "CARTBACK_HTTP_ADDR": "127.0.0.1:0",
-		"CARTBACK_REPLY_WINDOW": "90s", "CARTBACK_SENDS_PER_SECOND": "500"}, false)
+		"CARTBACK_REPLY_WINDOW": "90s", "CARTBACK_REPLY_GRACE": "0", "CARTBACK_SENDS_PER_SECOND": "500"}, false)
 	runs := make([]starter.Run, carts)
 	phones := make([]string, carts)
 	posted := time.Now()

@@ -288,8 +288,9 @@ func newStarter(c client.Client, namespace string, consent starter.Consent, cfg 
 		IDKey:         cfg.IDKey,
 		DataConverter: dc,
 		Namespace:     namespace,
-		Settings:      workflows.Settings{ReplyWindow: cfg.Flow.ReplyWindow, CouponCode: cfg.Flow.CouponCode},
-		Consent:       consent,
+		Settings: workflows.Settings{ReplyWindow: cfg.Flow.ReplyWindow, CouponCode: cfg.Flow.CouponCode,
+			ReplyGrace: workflows.Duration(cfg.Flow.ReplyGrace), SendDelay: workflows.Duration(cfg.Flow.SendDelay), QuietHours: cfg.Flow.QuietHours},
+		Consent: consent,
 		Policy: starter.Policy{AllowCountries: cfg.Policy.AllowCountries, DenyCountries: cfg.Policy.DenyCountries,
 			FrequencyCap: cfg.Policy.FrequencyCap},
 	})

@@ -30,6 +30,8 @@ func stackVars(t *testing.T, s *devStack) map[string]string {
 		"CARTBACK_TEMPORAL_PORT": port,
 		"CARTBACK_HTTP_ADDR":     strings.TrimPrefix(s.baseURL, "http://"),
 		"TEMPORAL_CONFIG_FILE":   filepath.Join(t.TempDir(), "none.toml"),
+		"CARTBACK_SEND_DELAY":    s.cfg.Flow.SendDelay.String(),
+		"CARTBACK_QUIET_HOURS":   s.cfg.Flow.QuietHours,
 	}
 }
 
