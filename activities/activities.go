@@ -48,10 +48,17 @@ func (a *Activities) SendTemplate(ctx context.Context, req workflows.TemplateReq
 	if err := a.mayMessage(ctx, req.Customer.Phone); err != nil {
 		return workflows.SendResult{}, err
 	}
+	name, language := a.TemplateName, a.TemplateLanguage
+	if req.TemplateName != "" {
+		name = req.TemplateName
+	}
+	if req.TemplateLanguage != "" {
+		language = req.TemplateLanguage
+	}
 	wamid, err := a.WhatsApp.SendTemplate(ctx, whatsapp.TemplateMessage{
 		To:         req.Customer.Phone,
-		Name:       a.TemplateName,
-		Language:   a.TemplateLanguage,
+		Name:       name,
+		Language:   language,
 		BodyParams: []string{firstName(req.Customer.Name)},
 		QuickReplies: []string{workflows.PositivePayload(req.CartID), workflows.NegativePayload(req.CartID),
 			workflows.StopPayload(req.CartID)},
@@ -68,10 +75,11 @@ func (a *Activities) SendReminder(ctx context.Context, req workflows.ReminderReq
 	if err := a.mayMessage(ctx, req.Phone); err != nil {
 		return workflows.SendResult{}, err
 	}
-	wamid, err := a.WhatsApp.SendText(ctx, whatsapp.TextMessage{
-		To: req.Phone, Body: reminderText(req.Cart), PreviewURL: true, CallbackData: req.CallbackData,
-	})
-	return sent(wamid, err)
+	body, err := reminderText(textsOf(req.Messages), req.Name, req.Cart)
+	if err != nil {
+		return workflows.SendResult{}, badText(err)
+	}
+	return a.sendText(ctx, req.Phone, body, req.CallbackData)
 }
 
 // SendCoupon answers a negative reply with the coupon code.
@@ -79,10 +87,39 @@ func (a *Activities) SendCoupon(ctx context.Context, req workflows.CouponRequest
 	if err := a.mayMessage(ctx, req.Phone); err != nil {
 		return workflows.SendResult{}, err
 	}
-	wamid, err := a.WhatsApp.SendText(ctx, whatsapp.TextMessage{
-		To: req.Phone, Body: couponText(req.CouponCode, req.CartURL), PreviewURL: true, CallbackData: req.CallbackData,
-	})
+	discount := req.Discount
+	if discount == "" {
+		discount = workflows.DefaultCouponDiscount
+	}
+	body, err := couponText(textsOf(req.Messages), req.Name, req.CouponCode, discount, req.CartURL)
+	if err != nil {
+		return workflows.SendResult{}, badText(err)
+	}
+	return a.sendText(ctx, req.Phone, body, req.CallbackData)
+}
+
+// SendClarification answers the first reply the flow did not understand with the locale's
+// "Reply 1 or 2".
+func (a *Activities) SendClarification(ctx context.Context, req workflows.ClarificationRequest) (workflows.SendResult, error) {
+	if err := a.mayMessage(ctx, req.Phone); err != nil {
+		return workflows.SendResult{}, err
+	}
+	body, err := clarificationText(textsOf(req.Messages), req.Name)
+	if err != nil {
+		return workflows.SendResult{}, badText(err)
+	}
+	return a.sendText(ctx, req.Phone, body, req.CallbackData)
+}
+
+// sendText sends a free-form text with its link previewed.
+func (a *Activities) sendText(ctx context.Context, to, body, callbackData string) (workflows.SendResult, error) {
+	wamid, err := a.WhatsApp.SendText(ctx, whatsapp.TextMessage{To: to, Body: body, PreviewURL: true, CallbackData: callbackData})
 	return sent(wamid, err)
+}
+
+// badText fails a send whose text cannot be rendered: its input is wrong, so no retry can help.
+func badText(err error) error {
+	return temporal.NewNonRetryableApplicationError(err.Error(), "MessageTextError", err)
 }
 
 // Stop ends a flow on the storefront's side: it reports the outcome, whatever it is. For a flow the

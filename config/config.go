@@ -96,6 +96,10 @@ type WhatsApp struct {
 type Flow struct {
 	ReplyWindow time.Duration // CARTBACK_REPLY_WINDOW
 	CouponCode  string        // CARTBACK_COUPON_CODE
+	// CouponDiscount is what the coupon text says the code gives (CARTBACK_COUPON_DISCOUNT).
+	CouponDiscount string
+	// MessagesFile is the messages file (CARTBACK_MESSAGES_FILE); empty, the embedded default.
+	MessagesFile string
 }
 
 // Policy is who may be messaged: the README's "Messaging policy".
@@ -284,6 +288,12 @@ var settings = []setting{
 	{Variable: Variable{Name: "CARTBACK_COUPON_CODE", Default: DefaultCouponCode, ReadBy: startsFlows,
 		Description: "the code a negative reply gets"},
 		field: func(c *Config) any { return &c.Flow.CouponCode }},
+	{Variable: Variable{Name: "CARTBACK_COUPON_DISCOUNT", Default: workflows.DefaultCouponDiscount, ReadBy: startsFlows,
+		Description: "what the coupon text says the code gives, as the messages file's coupon texts read it (`10%`, `$50`)"},
+		field: func(c *Config) any { return &c.Flow.CouponDiscount }},
+	{Variable: Variable{Name: "CARTBACK_MESSAGES_FILE", ReadBy: startsFlows,
+		Description: "the messages file (YAML): per locale, the template and the follow-up texts; unset, the default embedded in the binary (`messages/default.yaml`); checked at start, a change applies to new flows only"},
+		field: func(c *Config) any { return &c.Flow.MessagesFile }},
 	{Variable: Variable{Name: "CARTBACK_DATABASE_URL", RequiredBy: workerServer, Secret: true, ReadBy: usesStore,
 		Description: "cartback's own store (consent, suppressions, the frequency cap), shared by every copy: `postgres://user:password@host:5432/cartback` or `sqlite:///path/cartback.db`; `dev` (and `start`, `state` beside it) default to `cartback.db` in its data directory"},
 		field: func(c *Config) any { return &c.DatabaseURL }, check: store.ValidateURL},

@@ -48,6 +48,7 @@ func New(c client.Client, a *activities.Activities, sendsPerSecond float64) *Wor
 	sends.RegisterActivityWithOptions(a.SendTemplate, activity.RegisterOptions{Name: workflows.SendTemplateActivity})
 	sends.RegisterActivityWithOptions(a.SendReminder, activity.RegisterOptions{Name: workflows.SendReminderActivity})
 	sends.RegisterActivityWithOptions(a.SendCoupon, activity.RegisterOptions{Name: workflows.SendCouponActivity})
+	sends.RegisterActivityWithOptions(a.SendClarification, activity.RegisterOptions{Name: workflows.SendClarificationActivity})
 	w.flows, w.sends = flows, sends
 	return w
 }

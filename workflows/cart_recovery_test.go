@@ -21,6 +21,7 @@ type recorder struct {
 	templates []TemplateRequest
 	reminders []ReminderRequest
 	coupons   []CouponRequest
+	clarified []ClarificationRequest
 	reports   []OutcomeReport
 	records   []TemplateRecord
 }
@@ -44,6 +45,13 @@ func (r *recorder) SendCoupon(_ context.Context, req CouponRequest) (SendResult,
 	defer r.mu.Unlock()
 	r.coupons = append(r.coupons, req)
 	return SendResult{MessageID: "wamid.coupon"}, nil
+}
+
+func (r *recorder) SendClarification(_ context.Context, req ClarificationRequest) (SendResult, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.clarified = append(r.clarified, req)
+	return SendResult{MessageID: "wamid.clarification"}, nil
 }
 
 func (r *recorder) RecordTemplate(_ context.Context, rec TemplateRecord) error {

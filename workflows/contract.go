@@ -97,6 +97,11 @@ type OptIn struct {
 type Settings struct {
 	ReplyWindow time.Duration `json:"reply_window"`
 	CouponCode  string        `json:"coupon_code"`
+	// CouponDiscount is what the coupon text says the code gives ("10%"): CARTBACK_COUPON_DISCOUNT.
+	CouponDiscount string `json:"coupon_discount,omitempty"`
+	// Messages are the shopper's locale's template and texts (see Messages); nil in flows started
+	// before the messages file, which get the default file's fallback locale.
+	Messages *Messages `json:"messages,omitempty"`
 }
 
 // Reply is an inbound WhatsApp message from the shopper, as the HTTP edge received it.
@@ -197,6 +202,9 @@ type State struct {
 	FollowUpMessageID   string     `json:"follow_up_message_id,omitempty"`
 	Outcome             Outcome    `json:"outcome,omitempty"`
 	Reason              string     `json:"reason,omitempty"`
+
+	// ClarificationMessageID is the "Reply 1 or 2" sent after the first unrecognised reply.
+	ClarificationMessageID string `json:"clarification_message_id,omitempty"`
 }
 
 // Activity requests and results.
@@ -206,6 +214,9 @@ type TemplateRequest struct {
 	CallbackData string   `json:"callback_data"` // echoed by Meta in status webhooks: see CallbackData
 	CartID       string   `json:"cart_id"`
 	Customer     Customer `json:"customer"`
+	// TemplateName and TemplateLanguage are the locale's template; empty, the worker's own.
+	TemplateName     string `json:"template_name,omitempty"`
+	TemplateLanguage string `json:"template_language,omitempty"`
 }
 
 // ReminderRequest sends the cart reminder (items and link), after a positive reply.
@@ -213,6 +224,9 @@ type ReminderRequest struct {
 	CallbackData string `json:"callback_data"`
 	Phone        string `json:"phone"`
 	Cart         Cart   `json:"cart"`
+	// Name and Messages are the shopper's, under localeChange; without them, the default texts.
+	Name     string    `json:"name,omitempty"`
+	Messages *Messages `json:"messages,omitempty"`
 }
 
 // CouponRequest sends the coupon code, after a negative reply.
@@ -221,6 +235,11 @@ type CouponRequest struct {
 	Phone        string `json:"phone"`
 	CartURL      string `json:"cart_url"`
 	CouponCode   string `json:"coupon_code"`
+	// Name, Discount and Messages are the shopper's, under localeChange; without them, the
+	// default texts and discount.
+	Name     string    `json:"name,omitempty"`
+	Discount string    `json:"discount,omitempty"`
+	Messages *Messages `json:"messages,omitempty"`
 }
 
 // SendResult is what a send activity returns: Meta's message id.
