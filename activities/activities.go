@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/cartback/cartback/coupon"
 	"github.com/cartback/cartback/events"
 	"github.com/cartback/cartback/whatsapp"
 	"github.com/cartback/cartback/workflows"
@@ -40,6 +41,16 @@ type Activities struct {
 	Reporter         Reporter // nil when no CARTBACK_EVENTS_URL is set: outcomes are only logged
 	TemplateName     string
 	TemplateLanguage string
+	// CouponSecret derives per-cart codes (CARTBACK_COUPON_SECRET); Coupons fetches them from the
+	// storefront (CARTBACK_COUPON_URL). Either may be unset: a flow asking for it gets the generic
+	// code.
+	CouponSecret []byte
+	Coupons      CouponFetcher
+}
+
+// CouponFetcher asks the storefront for a cart's code: a *coupon.Fetcher.
+type CouponFetcher interface {
+	Fetch(ctx context.Context, r coupon.Request) (string, error)
 }
 
 // SendTemplate asks the shopper the question with the pre-approved template: their first name in
@@ -131,7 +142,7 @@ func (a *Activities) Stop(ctx context.Context, r workflows.OutcomeReport) error 
 		return nil
 	}
 	err := a.Reporter.Report(ctx, events.Event{
-		EventID: r.EventID, CartID: r.CartID, Outcome: string(r.Outcome), Reason: r.Reason, At: r.At,
+		EventID: r.EventID, CartID: r.CartID, Outcome: string(r.Outcome), Reason: r.Reason, At: r.At, CouponCode: r.CouponCode,
 	})
 	if events.IsPermanent(err) {
 		return temporal.NewNonRetryableApplicationError(err.Error(), "OutcomeReportRefused", err)

@@ -64,6 +64,7 @@ type Config struct {
 	Policy   Policy
 	Payload  Payload
 	Codec    Codec
+	Coupons  Coupons
 
 	// DatabaseURL is cartback's own store (CARTBACK_DATABASE_URL): postgres://… or sqlite://path.
 	DatabaseURL string
@@ -100,6 +101,14 @@ type Flow struct {
 	CouponDiscount string
 	// MessagesFile is the messages file (CARTBACK_MESSAGES_FILE); empty, the embedded default.
 	MessagesFile string
+	// CouponMode is generic, derived or storefront (CARTBACK_COUPON_MODE).
+	CouponMode string
+}
+
+// Coupons are the worker's means of per-cart codes: never copied into a flow.
+type Coupons struct {
+	Secret []byte // CARTBACK_COUPON_SECRET: derives and checks the codes of CARTBACK_COUPON_MODE=derived
+	URL    string // CARTBACK_COUPON_URL: where CARTBACK_COUPON_MODE=storefront asks for them
 }
 
 // Policy is who may be messaged: the README's "Messaging policy".
@@ -294,6 +303,15 @@ var settings = []setting{
 	{Variable: Variable{Name: "CARTBACK_MESSAGES_FILE", ReadBy: startsFlows,
 		Description: "the messages file (YAML): per locale, the template and the follow-up texts; unset, the default embedded in the binary (`messages/default.yaml`); checked at start, a change applies to new flows only"},
 		field: func(c *Config) any { return &c.Flow.MessagesFile }},
+	{Variable: Variable{Name: "CARTBACK_COUPON_MODE", Default: workflows.CouponGeneric, ReadBy: startsFlows,
+		Description: "`generic`: every negative reply gets `CARTBACK_COUPON_CODE`; `derived`: each cart its own code, an HMAC of the cart id (`SAVE-7KQ2-MX9D`, see the README's Coupons); `storefront`: each cart the code `CARTBACK_COUPON_URL` answers; a code that cannot be had is the generic one"},
+		field: func(c *Config) any { return &c.Flow.CouponMode }, check: couponMode},
+	{Variable: Variable{Name: "CARTBACK_COUPON_SECRET", Secret: true, ReadBy: []string{CommandWorker, CommandServer, CommandDev},
+		Description: "derives the codes of `CARTBACK_COUPON_MODE=derived` (worker) and checks them (`POST /v1/coupons/check`, server); at least 16 characters; changing it changes every code"},
+		field: func(c *Config) any { return &c.Coupons.Secret }, minLength: minIDKeyLength},
+	{Variable: Variable{Name: "CARTBACK_COUPON_URL", ReadBy: workerAndDev,
+		Description: "where `CARTBACK_COUPON_MODE=storefront` POSTs `{cart_id, event_id}`, signed with `CARTBACK_EVENTS_SECRET` as the outcome events are, for `{\"code\"}`"},
+		field: func(c *Config) any { return &c.Coupons.URL }, url: true},
 	{Variable: Variable{Name: "CARTBACK_DATABASE_URL", RequiredBy: workerServer, Secret: true, ReadBy: usesStore,
 		Description: "cartback's own store (consent, suppressions, the frequency cap), shared by every copy: `postgres://user:password@host:5432/cartback` or `sqlite:///path/cartback.db`; `dev` (and `start`, `state` beside it) default to `cartback.db` in its data directory"},
 		field: func(c *Config) any { return &c.DatabaseURL }, check: store.ValidateURL},
@@ -441,6 +459,9 @@ func (r *reader) crossCheck(c *Config) {
 	if c.Codec.Secret != "" && len(c.Codec.Secret) < minCodecSecretLength {
 		r.fail("CARTBACK_CODEC_SECRET", fmt.Sprintf("must be at least %d characters", minCodecSecretLength))
 	}
+	if c.Coupons.URL != "" && c.Events.Secret == "" {
+		r.fail("CARTBACK_COUPON_URL", "is set, but CARTBACK_EVENTS_SECRET is not: the coupon requests are signed with it")
+	}
 	if c.Codec.Origin != "" && len(c.Payload.Keys) == 0 {
 		r.fail("CARTBACK_CODEC_ORIGIN", "is set, but CARTBACK_PAYLOAD_KEYS is not: the codec endpoint has nothing to decrypt with")
 	}
@@ -574,4 +595,13 @@ func countries(raw string) ([]string, error) {
 		codes = append(codes, c)
 	}
 	return codes, nil
+}
+
+// couponMode accepts the values of CARTBACK_COUPON_MODE.
+func couponMode(raw string) error {
+	switch raw {
+	case workflows.CouponGeneric, workflows.CouponDerived, workflows.CouponStorefront:
+		return nil
+	}
+	return fmt.Errorf("must be generic, derived or storefront, not %q", raw)
 }

@@ -42,6 +42,7 @@ func New(c client.Client, a *activities.Activities, sendsPerSecond float64) *Wor
 	flows.RegisterWorkflowWithOptions(workflows.CartRecovery, workflow.RegisterOptions{Name: workflows.WorkflowName})
 	flows.RegisterActivityWithOptions(a.Stop, activity.RegisterOptions{Name: workflows.StopActivity})
 	flows.RegisterActivityWithOptions(a.RecordTemplate, activity.RegisterOptions{Name: workflows.RecordTemplateActivity})
+	flows.RegisterActivityWithOptions(a.IssueCoupon, activity.RegisterOptions{Name: workflows.IssueCouponActivity})
 
 	sends := sdkworker.New(c, workflows.SendsTaskQueue, sdkworker.Options{TaskQueueActivitiesPerSecond: sendsPerSecond,
 		WorkerStopTimeout: StopTimeout, OnFatalError: fatal})

@@ -89,6 +89,7 @@ func CartRecovery(ctx workflow.Context, in Input) (Result, error) {
 	f.stepProof = workflow.GetVersion(ctx, stepProofChange, workflow.DefaultVersion, stepProofVersion) >= stepProofVersion
 	f.toReplier = workflow.GetVersion(ctx, replierChange, workflow.DefaultVersion, replierVersion) >= replierVersion
 	f.lang = newLanguage(ctx)
+	f.coupons = workflow.GetVersion(ctx, couponChange, workflow.DefaultVersion, 1) >= 1
 	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (State, error) { return f.state, nil }); err != nil {
 		return Result{}, err
 	}
@@ -103,6 +104,7 @@ func CartRecovery(ctx workflow.Context, in Input) (Result, error) {
 type flow struct {
 	in              Input
 	lang            language
+	coupons         bool
 	consent         bool   // started under the consent rules (consentChange)
 	stepProof       bool   // sends name their step, and a status for it is proof (stepProofChange)
 	toReplier       bool   // the follow-up goes to the wa_id that replied (replierChange)
@@ -401,6 +403,8 @@ func (f *flow) finish(ctx workflow.Context, r Result) Result {
 		Outcome: r.Outcome,
 		Reason:  r.Reason,
 		At:      workflow.Now(ctx),
+
+		CouponCode: f.state.CouponCode,
 	}
 	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, reportOptions), StopActivity, report).Get(ctx, nil); err != nil {
 		logger.Warn("the outcome report failed", "error", err)

@@ -102,6 +102,9 @@ type Settings struct {
 	// Messages are the shopper's locale's template and texts (see Messages); nil in flows started
 	// before the messages file, which get the default file's fallback locale.
 	Messages *Messages `json:"messages,omitempty"`
+	// CouponMode is CARTBACK_COUPON_MODE: generic (CouponCode for everyone), derived or storefront
+	// (each cart's own code, couponChange).
+	CouponMode string `json:"coupon_mode,omitempty"`
 }
 
 // Reply is an inbound WhatsApp message from the shopper, as the HTTP edge received it.
@@ -205,6 +208,8 @@ type State struct {
 
 	// ClarificationMessageID is the "Reply 1 or 2" sent after the first unrecognised reply.
 	ClarificationMessageID string `json:"clarification_message_id,omitempty"`
+	// CouponCode is the code the coupon sent, under couponChange.
+	CouponCode string `json:"coupon_code,omitempty"`
 }
 
 // Activity requests and results.
@@ -254,6 +259,9 @@ type OutcomeReport struct {
 	Outcome Outcome   `json:"outcome"`
 	Reason  string    `json:"reason,omitempty"`
 	At      time.Time `json:"at"`
+
+	// CouponCode is the code the coupon sent (couponChange), for the storefront to honour.
+	CouponCode string `json:"coupon_code,omitempty"`
 }
 
 // SendErrorType is the ApplicationError type of a send that Meta refused; its details hold a

@@ -57,7 +57,7 @@ func (f *flow) reminderRequest(ctx workflow.Context) ReminderRequest {
 // couponRequest sends the code, in the locale's words and with the discount under localeChange.
 func (f *flow) couponRequest(ctx workflow.Context) CouponRequest {
 	req := CouponRequest{CallbackData: f.callback(ctx, StepFollowUp), Phone: f.followUpPhone(), CartURL: f.in.Cart.URL,
-		CouponCode: f.in.Settings.CouponCode}
+		CouponCode: f.couponCode(ctx)}
 	if f.lang.localised {
 		req.Name, req.Discount, req.Messages = f.in.Customer.Name, f.in.Settings.CouponDiscount, f.in.Settings.Messages
 	}

@@ -294,7 +294,7 @@ func newStarter(c client.Client, namespace string, consent starter.Consent, cfg 
 		DataConverter: dc,
 		Namespace:     namespace,
 		Settings: workflows.Settings{ReplyWindow: cfg.Flow.ReplyWindow, CouponCode: cfg.Flow.CouponCode,
-			CouponDiscount: cfg.Flow.CouponDiscount},
+			CouponDiscount: cfg.Flow.CouponDiscount, CouponMode: cfg.Flow.CouponMode},
 		Messages: msgs,
 		Consent:  consent,
 		Policy: starter.Policy{AllowCountries: cfg.Policy.AllowCountries, DenyCountries: cfg.Policy.DenyCountries,
