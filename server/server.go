@@ -44,6 +44,9 @@ type Options struct {
 	Log logrus.FieldLogger
 	// CallTimeout bounds the Temporal calls of one request; zero means DefaultCallTimeout.
 	CallTimeout time.Duration
+	// CouponSecret checks derived coupon codes (CARTBACK_COUPON_SECRET); empty, POST
+	// /v1/coupons/check answers 404.
+	CouponSecret []byte
 }
 
 // Server is the HTTP handler. It owns its router.
@@ -98,6 +101,7 @@ func (s *Server) routes() {
 	api.HandleFunc("/suppressions", s.addSuppression).Methods(http.MethodPost)
 	api.HandleFunc("/suppressions", s.listSuppressions).Methods(http.MethodGet)
 	api.HandleFunc("/suppressions/{customer_key}", s.removeSuppression).Methods(http.MethodDelete)
+	api.HandleFunc("/coupons/check", s.checkCoupon).Methods(http.MethodPost)
 }
 
 // ServeHTTP serves the API.
