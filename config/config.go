@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cartback/cartback/messages"
 	"github.com/cartback/cartback/payloadcrypt"
 	"github.com/cartback/cartback/phone"
 	"github.com/cartback/cartback/store"
@@ -302,7 +303,7 @@ var settings = []setting{
 		field: func(c *Config) any { return &c.Flow.CouponDiscount }},
 	{Variable: Variable{Name: "CARTBACK_MESSAGES_FILE", ReadBy: startsFlows,
 		Description: "the messages file (YAML): per locale, the template and the follow-up texts; unset, the default embedded in the binary (`messages/default.yaml`); checked at start, a change applies to new flows only"},
-		field: func(c *Config) any { return &c.Flow.MessagesFile }},
+		field: func(c *Config) any { return &c.Flow.MessagesFile }, check: messagesFile},
 	{Variable: Variable{Name: "CARTBACK_COUPON_MODE", Default: workflows.CouponGeneric, ReadBy: startsFlows,
 		Description: "`generic`: every negative reply gets `CARTBACK_COUPON_CODE`; `derived`: each cart its own code, an HMAC of the cart id (`SAVE-7KQ2-MX9D`, see the README's Coupons); `storefront`: each cart the code `CARTBACK_COUPON_URL` answers; a code that cannot be had is the generic one"},
 		field: func(c *Config) any { return &c.Flow.CouponMode }, check: couponMode},
@@ -595,6 +596,13 @@ func countries(raw string) ([]string, error) {
 		codes = append(codes, c)
 	}
 	return codes, nil
+}
+
+// messagesFile checks the messages file at start, before anything connects: a problem stops the
+// process with the file's line.
+func messagesFile(path string) error {
+	_, err := messages.Load(path)
+	return err
 }
 
 // couponMode accepts the values of CARTBACK_COUPON_MODE.
