@@ -333,3 +333,24 @@ func newServer(t *testing.T, h http.Handler) string {
 	t.Cleanup(ts.Close)
 	return ts.URL
 }
+
+// TestTemplateInTheShoppersLanguage: a check-in template sent in a locale's language shows that
+// language's text and buttons, as the shopper would read it.
+func TestTemplateInTheShoppersLanguage(t *testing.T) {
+	rcv := newReceiver(t)
+	sb, base := start(t, rcv)
+	c := client(t, sb, base, token)
+	for _, lang := range []string{"es_MX", "id", "pt_BR"} {
+		sendNamed(t, c, config.DefaultTemplateName, lang)
+	}
+	conv := sb.Conversation(shopper)
+	for i, want := range []struct{ text, positive string }{
+		{"Hola Sheena, dejaste algo en tu carrito.", "1 - Sí, lo quiero"},
+		{"Hai Sheena, ada barang yang masih tertinggal di keranjangmu.", "1 - Masih mau"},
+		{"Oi Sheena, você deixou algo no seu carrinho.", "1 - Ainda quero"},
+	} {
+		if e := conv[i]; !strings.HasPrefix(e.Text, want.text) || len(e.Buttons) == 0 || e.Buttons[0].Label != want.positive {
+			t.Errorf("entry %d %+v, want %q and the button %q", i, e, want.text, want.positive)
+		}
+	}
+}
