@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/cartback/cartback/coupon"
 	"github.com/cartback/cartback/events"
 	"github.com/cartback/cartback/whatsapp"
 	"github.com/cartback/cartback/workflows"
@@ -42,6 +43,16 @@ type Activities struct {
 	TemplateLanguage string
 	// Proofs lets a retried send find that an earlier attempt's message is out; nil: it never looks.
 	Proofs Proofs
+	// CouponSecret derives per-cart codes (CARTBACK_COUPON_SECRET); Coupons fetches them from the
+	// storefront (CARTBACK_COUPON_URL). Either may be unset: a flow asking for it gets the generic
+	// code.
+	CouponSecret []byte
+	Coupons      CouponFetcher
+}
+
+// CouponFetcher asks the storefront for a cart's code: a *coupon.Fetcher.
+type CouponFetcher interface {
+	Fetch(ctx context.Context, r coupon.Request) (string, error)
 }
 
 // SendTemplate asks the shopper the question with the pre-approved template: their first name in
@@ -50,10 +61,17 @@ func (a *Activities) SendTemplate(ctx context.Context, req workflows.TemplateReq
 	if id, err := a.beforeSend(ctx, req.CallbackData, req.Customer.Phone); id != "" || err != nil {
 		return workflows.SendResult{MessageID: id}, err
 	}
+	name, language := a.TemplateName, a.TemplateLanguage
+	if req.TemplateName != "" {
+		name = req.TemplateName
+	}
+	if req.TemplateLanguage != "" {
+		language = req.TemplateLanguage
+	}
 	wamid, err := a.WhatsApp.SendTemplate(ctx, whatsapp.TemplateMessage{
 		To:         req.Customer.Phone,
-		Name:       a.TemplateName,
-		Language:   a.TemplateLanguage,
+		Name:       name,
+		Language:   language,
 		BodyParams: []string{firstName(req.Customer.Name)},
 		QuickReplies: []string{workflows.PositivePayload(req.CartID), workflows.NegativePayload(req.CartID),
 			workflows.StopPayload(req.CartID)},
@@ -70,10 +88,11 @@ func (a *Activities) SendReminder(ctx context.Context, req workflows.ReminderReq
 	if id, err := a.beforeSend(ctx, req.CallbackData, req.Phone); id != "" || err != nil {
 		return workflows.SendResult{MessageID: id}, err
 	}
-	wamid, err := a.WhatsApp.SendText(ctx, whatsapp.TextMessage{
-		To: req.Phone, Body: reminderText(req.Cart), PreviewURL: true, CallbackData: req.CallbackData,
-	})
-	return sent(wamid, err)
+	body, err := reminderText(textsOf(req.Messages), req.Name, req.Cart)
+	if err != nil {
+		return workflows.SendResult{}, badText(err)
+	}
+	return a.sendText(ctx, req.Phone, body, req.CallbackData)
 }
 
 // SendCoupon answers a negative reply with the coupon code.
@@ -81,10 +100,39 @@ func (a *Activities) SendCoupon(ctx context.Context, req workflows.CouponRequest
 	if id, err := a.beforeSend(ctx, req.CallbackData, req.Phone); id != "" || err != nil {
 		return workflows.SendResult{MessageID: id}, err
 	}
-	wamid, err := a.WhatsApp.SendText(ctx, whatsapp.TextMessage{
-		To: req.Phone, Body: couponText(req.CouponCode, req.CartURL), PreviewURL: true, CallbackData: req.CallbackData,
-	})
+	discount := req.Discount
+	if discount == "" {
+		discount = workflows.DefaultCouponDiscount
+	}
+	body, err := couponText(textsOf(req.Messages), req.Name, req.CouponCode, discount, req.CartURL)
+	if err != nil {
+		return workflows.SendResult{}, badText(err)
+	}
+	return a.sendText(ctx, req.Phone, body, req.CallbackData)
+}
+
+// SendClarification answers the first reply the flow did not understand with the locale's
+// "Reply 1 or 2".
+func (a *Activities) SendClarification(ctx context.Context, req workflows.ClarificationRequest) (workflows.SendResult, error) {
+	if id, err := a.beforeSend(ctx, req.CallbackData, req.Phone); id != "" || err != nil {
+		return workflows.SendResult{MessageID: id}, err
+	}
+	body, err := clarificationText(textsOf(req.Messages), req.Name)
+	if err != nil {
+		return workflows.SendResult{}, badText(err)
+	}
+	return a.sendText(ctx, req.Phone, body, req.CallbackData)
+}
+
+// sendText sends a free-form text with its link previewed.
+func (a *Activities) sendText(ctx context.Context, to, body, callbackData string) (workflows.SendResult, error) {
+	wamid, err := a.WhatsApp.SendText(ctx, whatsapp.TextMessage{To: to, Body: body, PreviewURL: true, CallbackData: callbackData})
 	return sent(wamid, err)
+}
+
+// badText fails a send whose text cannot be rendered: its input is wrong, so no retry can help.
+func badText(err error) error {
+	return temporal.NewNonRetryableApplicationError(err.Error(), "MessageTextError", err)
 }
 
 // Stop ends a flow on the storefront's side: it reports the outcome, whatever it is. For a flow the
@@ -96,7 +144,7 @@ func (a *Activities) Stop(ctx context.Context, r workflows.OutcomeReport) error 
 		return nil
 	}
 	err := a.Reporter.Report(ctx, events.Event{
-		EventID: r.EventID, CartID: r.CartID, Outcome: string(r.Outcome), Reason: r.Reason, At: r.At,
+		EventID: r.EventID, CartID: r.CartID, Outcome: string(r.Outcome), Reason: r.Reason, At: r.At, CouponCode: r.CouponCode,
 	})
 	if events.IsPermanent(err) {
 		return temporal.NewNonRetryableApplicationError(err.Error(), "OutcomeReportRefused", err)

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cartback/cartback/messages"
 	"github.com/cartback/cartback/payloadcrypt"
 	"github.com/cartback/cartback/phone"
 	"github.com/cartback/cartback/store"
@@ -67,6 +68,7 @@ type Config struct {
 	Policy   Policy
 	Payload  Payload
 	Codec    Codec
+	Coupons  Coupons
 
 	// DatabaseURL is cartback's own store (CARTBACK_DATABASE_URL): postgres://… or sqlite://path.
 	DatabaseURL string
@@ -102,6 +104,18 @@ type Flow struct {
 	ReplyGrace  time.Duration // CARTBACK_REPLY_GRACE: 0 is none
 	SendDelay   time.Duration // CARTBACK_SEND_DELAY: 0 sends at once
 	QuietHours  string        // CARTBACK_QUIET_HOURS: "21:00-09:00", or "off"
+	// CouponDiscount is what the coupon text says the code gives (CARTBACK_COUPON_DISCOUNT).
+	CouponDiscount string
+	// MessagesFile is the messages file (CARTBACK_MESSAGES_FILE); empty, the embedded default.
+	MessagesFile string
+	// CouponMode is generic, derived or storefront (CARTBACK_COUPON_MODE).
+	CouponMode string
+}
+
+// Coupons are the worker's means of per-cart codes: never copied into a flow.
+type Coupons struct {
+	Secret []byte // CARTBACK_COUPON_SECRET: derives and checks the codes of CARTBACK_COUPON_MODE=derived
+	URL    string // CARTBACK_COUPON_URL: where CARTBACK_COUPON_MODE=storefront asks for them
 }
 
 // Policy is who may be messaged: the README's "Messaging policy".
@@ -299,6 +313,21 @@ var settings = []setting{
 	{Variable: Variable{Name: "CARTBACK_COUPON_CODE", Default: DefaultCouponCode, ReadBy: startsFlows,
 		Description: "the code a negative reply gets"},
 		field: func(c *Config) any { return &c.Flow.CouponCode }},
+	{Variable: Variable{Name: "CARTBACK_COUPON_DISCOUNT", Default: workflows.DefaultCouponDiscount, ReadBy: startsFlows,
+		Description: "what the coupon text says the code gives, as the messages file's coupon texts read it (`10%`, `$50`)"},
+		field: func(c *Config) any { return &c.Flow.CouponDiscount }},
+	{Variable: Variable{Name: "CARTBACK_MESSAGES_FILE", ReadBy: startsFlows,
+		Description: "the messages file (YAML): per locale, the template and the follow-up texts; unset, the default embedded in the binary (`messages/default.yaml`); checked at start, a change applies to new flows only"},
+		field: func(c *Config) any { return &c.Flow.MessagesFile }, check: messagesFile},
+	{Variable: Variable{Name: "CARTBACK_COUPON_MODE", Default: workflows.CouponGeneric, ReadBy: startsFlows,
+		Description: "`generic`: every negative reply gets `CARTBACK_COUPON_CODE`; `derived`: each cart its own code, an HMAC of the cart id (`SAVE-7KQ2-MX9D`, see the README's Coupons); `storefront`: each cart the code `CARTBACK_COUPON_URL` answers; a code that cannot be had is the generic one"},
+		field: func(c *Config) any { return &c.Flow.CouponMode }, check: couponMode},
+	{Variable: Variable{Name: "CARTBACK_COUPON_SECRET", Secret: true, ReadBy: []string{CommandWorker, CommandServer, CommandDev},
+		Description: "derives the codes of `CARTBACK_COUPON_MODE=derived` (worker) and checks them (`POST /v1/coupons/check`, server); at least 16 characters; changing it changes every code"},
+		field: func(c *Config) any { return &c.Coupons.Secret }, minLength: minIDKeyLength},
+	{Variable: Variable{Name: "CARTBACK_COUPON_URL", ReadBy: workerAndDev,
+		Description: "where `CARTBACK_COUPON_MODE=storefront` POSTs `{cart_id, event_id}`, signed with `CARTBACK_EVENTS_SECRET` as the outcome events are, for `{\"code\"}`"},
+		field: func(c *Config) any { return &c.Coupons.URL }, url: true},
 	{Variable: Variable{Name: "CARTBACK_DATABASE_URL", RequiredBy: workerServer, Secret: true, ReadBy: usesStore,
 		Description: "cartback's own store (consent, suppressions, the frequency cap), shared by every copy: `postgres://user:password@host:5432/cartback` or `sqlite:///path/cartback.db`; `dev` (and `start`, `state` beside it) default to `cartback.db` in its data directory"},
 		field: func(c *Config) any { return &c.DatabaseURL }, check: store.ValidateURL},
@@ -446,6 +475,9 @@ func (r *reader) crossCheck(c *Config) {
 	if c.Codec.Secret != "" && len(c.Codec.Secret) < minCodecSecretLength {
 		r.fail("CARTBACK_CODEC_SECRET", fmt.Sprintf("must be at least %d characters", minCodecSecretLength))
 	}
+	if c.Coupons.URL != "" && c.Events.Secret == "" {
+		r.fail("CARTBACK_COUPON_URL", "is set, but CARTBACK_EVENTS_SECRET is not: the coupon requests are signed with it")
+	}
 	if c.Codec.Origin != "" && len(c.Payload.Keys) == 0 {
 		r.fail("CARTBACK_CODEC_ORIGIN", "is set, but CARTBACK_PAYLOAD_KEYS is not: the codec endpoint has nothing to decrypt with")
 	}
@@ -585,4 +617,20 @@ func countries(raw string) ([]string, error) {
 func checkQuietHours(s string) error {
 	_, _, err := workflows.ParseQuietHours(s)
 	return err
+}
+
+// messagesFile checks the messages file at start, before anything connects: a problem stops the
+// process with the file's line.
+func messagesFile(path string) error {
+	_, err := messages.Load(path)
+	return err
+}
+
+// couponMode accepts the values of CARTBACK_COUPON_MODE.
+func couponMode(raw string) error {
+	switch raw {
+	case workflows.CouponGeneric, workflows.CouponDerived, workflows.CouponStorefront:
+		return nil
+	}
+	return fmt.Errorf("must be generic, derived or storefront, not %q", raw)
 }

@@ -24,6 +24,8 @@ type Event struct {
 	Outcome string    `json:"outcome"`
 	Reason  string    `json:"reason,omitempty"`
 	At      time.Time `json:"at"`
+	// CouponCode is the code a coupon_sent flow sent the shopper, for the storefront to honour.
+	CouponCode string `json:"coupon_code,omitempty"`
 }
 
 // Reporter POSTs events to one storefront endpoint. The zero values of

@@ -22,7 +22,7 @@ type templateText struct {
 
 // checkInTemplates is the cart check-in template as the README's "The template to register with
 // Meta" asks to register it, by language (Meta's code); a test holds the README to this text. The
-// sandbox shows it for sends of Options.TemplateName. A locale's template is one more entry.
+// sandbox shows it for sends of Options.TemplateName, in each language of the default messages file.
 var checkInTemplates = map[string]templateText{
 	config.DefaultTemplateLanguage: {
 		Body: "Hi {{1}}, you left something in your cart. Do you still want it? " +
@@ -33,6 +33,36 @@ var checkInTemplates = map[string]templateText{
 			workflows.StopButtonIndex:     "Stop promotions",
 		},
 		Footer: "Reply STOP to stop these messages",
+	},
+	"es_MX": {
+		Body: "Hola {{1}}, dejaste algo en tu carrito. ¿Todavía lo quieres? " +
+			"Responde 1 (o A) si aún lo quieres, 2 (o B) si algo te detuvo.",
+		Buttons: []string{
+			workflows.PositiveButtonIndex: "1 - Sí, lo quiero",
+			workflows.NegativeButtonIndex: "2 - Algo me detuvo",
+			workflows.StopButtonIndex:     "Detener promociones",
+		},
+		Footer: "Responde BAJA para no recibir más mensajes",
+	},
+	"id": {
+		Body: "Hai {{1}}, ada barang yang masih tertinggal di keranjangmu. Masih mau? " +
+			"Balas 1 (atau A) kalau masih mau, 2 (atau B) kalau ada yang bikin kamu ragu.",
+		Buttons: []string{
+			workflows.PositiveButtonIndex: "1 - Masih mau",
+			workflows.NegativeButtonIndex: "2 - Ada yang bikin ragu",
+			workflows.StopButtonIndex:     "Hentikan promosi",
+		},
+		Footer: "Balas BERHENTI untuk berhenti menerima pesan ini",
+	},
+	"pt_BR": {
+		Body: "Oi {{1}}, você deixou algo no seu carrinho. Ainda quer? " +
+			"Responda 1 (ou A) se ainda quiser, 2 (ou B) se algo te impediu.",
+		Buttons: []string{
+			workflows.PositiveButtonIndex: "1 - Ainda quero",
+			workflows.NegativeButtonIndex: "2 - Algo me impediu",
+			workflows.StopButtonIndex:     "Parar promoções",
+		},
+		Footer: "Responda SAIR para não receber mais mensagens",
 	},
 }
 

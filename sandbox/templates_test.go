@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/png"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,15 +15,18 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/cartback/cartback/config"
+	"github.com/cartback/cartback/messages"
 	"github.com/cartback/cartback/whatsapp"
 	"github.com/cartback/cartback/workflows"
 )
 
-// readmeTemplate reads the README's "The template to register with Meta" section, its lines joined
-// and its spaces collapsed, as one string.
-func readmeTemplate(t *testing.T) string {
+// readmeTemplate reads the README's "The template to register with Meta" section: its text before
+// the first language, and each language's subsection ("### es_MX"), by Meta's language code, their
+// lines joined and their spaces collapsed.
+func readmeTemplate(t *testing.T) (intro string, languages map[string]string) {
 	t.Helper()
 	raw, err := os.ReadFile("../README.md")
 	if err != nil {
@@ -33,44 +37,70 @@ func readmeTemplate(t *testing.T) string {
 		t.Fatal(`the README has no "## The template to register with Meta" section`)
 	}
 	section, _, _ = strings.Cut(section, "\n## ")
-	return strings.Join(strings.Fields(section), " ")
+	parts := strings.Split(section, "\n### ")
+	languages = map[string]string{}
+	for _, p := range parts[1:] {
+		heading, body, _ := strings.Cut(p, "\n")
+		lang := strings.Trim(strings.Fields(heading)[0], "`:")
+		languages[lang] = strings.Join(strings.Fields(body), " ")
+	}
+	return strings.Join(strings.Fields(parts[0]), " "), languages
 }
 
 // TestTemplateTextIsTheREADMEs: what the sandbox shows of the check-in template is what the README
-// asks people to register, word for word, under the default name and language.
+// asks people to register, word for word, under the default name, in every language of the
+// default messages file.
 func TestTemplateTextIsTheREADMEs(t *testing.T) {
-	section := readmeTemplate(t)
-	find := func(re string) [][]string {
-		return regexp.MustCompile(re).FindAllStringSubmatch(section, -1)
-	}
-	if m := find("named `([^`]+)`"); len(m) != 1 || m[0][1] != config.DefaultTemplateName {
+	intro, languages := readmeTemplate(t)
+	if m := regexp.MustCompile("named `([^`]+)`").FindAllStringSubmatch(intro, -1); len(m) != 1 || m[0][1] != config.DefaultTemplateName {
 		t.Errorf("the README names the template %v, the default is %s", m, config.DefaultTemplateName)
 	}
-	if m := find("in `([a-z]{2}_[A-Z]{2})`"); len(m) != 1 || m[0][1] != config.DefaultTemplateLanguage {
-		t.Errorf("the README's language is %v, the default is %s", m, config.DefaultTemplateLanguage)
-	}
-	want, ok := checkInTemplates[config.DefaultTemplateLanguage]
-	if !ok {
-		t.Fatalf("no check-in template for the default language %s", config.DefaultTemplateLanguage)
-	}
-	if m := find("- Body: `([^`]+)`"); len(m) != 1 || m[0][1] != want.Body {
-		t.Errorf("README body %q,\nsandbox body %q", m, want.Body)
-	}
-	if m := find(`- Footer \(optional\): ` + "`([^`]+)`"); len(m) != 1 || m[0][1] != want.Footer {
-		t.Errorf("README footer %q, sandbox footer %q", m, want.Footer)
-	}
-	var buttons []string
-	for _, m := range find(`- Button (\d+) \(quick reply\): ` + "`([^`]+)`") {
-		if i, _ := strconv.Atoi(m[1]); i != len(buttons) {
-			t.Fatalf("README button %s out of order", m[1])
+	var want []string
+	file := messages.Default()
+	for _, key := range file.Locales() {
+		m, _ := file.Locale(key)
+		if m.TemplateLanguage == "" {
+			m.TemplateLanguage = config.DefaultTemplateLanguage
 		}
-		buttons = append(buttons, m[2])
+		want = append(want, m.TemplateLanguage)
 	}
-	if !slices.Equal(buttons, want.Buttons) {
-		t.Errorf("README buttons %q, sandbox buttons %q", buttons, want.Buttons)
+	slices.Sort(want)
+	if got := slices.Sorted(maps.Keys(languages)); !slices.Equal(got, want) || !slices.Equal(got, slices.Sorted(maps.Keys(checkInTemplates))) {
+		t.Errorf("the README's languages %v, the messages file's %v, the sandbox's %v", got, want, slices.Sorted(maps.Keys(checkInTemplates)))
 	}
-	if want.Buttons[workflows.PositiveButtonIndex] == "" || want.Buttons[workflows.NegativeButtonIndex] == "" {
-		t.Errorf("buttons %q lack one the flow reads", want.Buttons)
+	for lang, section := range languages {
+		find := func(re string) [][]string { return regexp.MustCompile(re).FindAllStringSubmatch(section, -1) }
+		want, ok := checkInTemplates[lang]
+		if !ok {
+			continue
+		}
+		if m := find("- Body: `([^`]+)`"); len(m) != 1 || m[0][1] != want.Body {
+			t.Errorf("%s: README body %q,\nsandbox body %q", lang, m, want.Body)
+		}
+		if m := find(`- Footer \(optional\): ` + "`([^`]+)`"); len(m) != 1 || m[0][1] != want.Footer {
+			t.Errorf("%s: README footer %q, sandbox footer %q", lang, m, want.Footer)
+		}
+		var buttons []string
+		for _, m := range find(`- Button (\d+) \(quick reply\): ` + "`([^`]+)`") {
+			if i, _ := strconv.Atoi(m[1]); i != len(buttons) {
+				t.Fatalf("%s: README button %s out of order", lang, m[1])
+			}
+			buttons = append(buttons, m[2])
+		}
+		if !slices.Equal(buttons, want.Buttons) {
+			t.Errorf("%s: README buttons %q, sandbox buttons %q", lang, buttons, want.Buttons)
+		}
+		if want.Buttons[workflows.PositiveButtonIndex] == "" || want.Buttons[workflows.NegativeButtonIndex] == "" {
+			t.Errorf("%s: buttons %q lack one the flow reads", lang, want.Buttons)
+		}
+		for _, b := range want.Buttons {
+			if utf8.RuneCountInString(b) > 25 {
+				t.Errorf("%s: button %q is longer than Meta's 25 characters", lang, b)
+			}
+		}
+		if utf8.RuneCountInString(want.Footer) > 60 {
+			t.Errorf("%s: footer %q is longer than Meta's 60 characters", lang, want.Footer)
+		}
 	}
 }
 
@@ -115,7 +145,7 @@ func TestTemplateShowsWhatTheShopperReads(t *testing.T) {
 	c := client(t, sb, base, token)
 	sendTemplate(t, c, "Sheena")
 	sendNamed(t, c, "spring_sale", "en_US")
-	sendNamed(t, c, config.DefaultTemplateName, "pt_BR") // no such translation in the table
+	sendNamed(t, c, config.DefaultTemplateName, "fr_FR") // no such translation in the table
 
 	conv := sb.Conversation(shopper)
 	wantText := "Hi Sheena, you left something in your cart. Do you still want it? Reply 1 (or A) if you still want it, 2 (or B) if something stopped you."
@@ -136,7 +166,7 @@ func TestTemplateShowsWhatTheShopperReads(t *testing.T) {
 		`<div class="template-name">spring_sale</div>`,
 		`<ol class="params"><li>Sheena</li><li>12</li></ol>`,
 		`<span class="template-ref">spring_sale · en_US</span>`,
-		`<span class="template-ref">cart_check_in · pt_BR</span>`,
+		`<span class="template-ref">cart_check_in · fr_FR</span>`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %s", want)
@@ -302,4 +332,25 @@ func newServer(t *testing.T, h http.Handler) string {
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
 	return ts.URL
+}
+
+// TestTemplateInTheShoppersLanguage: a check-in template sent in a locale's language shows that
+// language's text and buttons, as the shopper would read it.
+func TestTemplateInTheShoppersLanguage(t *testing.T) {
+	rcv := newReceiver(t)
+	sb, base := start(t, rcv)
+	c := client(t, sb, base, token)
+	for _, lang := range []string{"es_MX", "id", "pt_BR"} {
+		sendNamed(t, c, config.DefaultTemplateName, lang)
+	}
+	conv := sb.Conversation(shopper)
+	for i, want := range []struct{ text, positive string }{
+		{"Hola Sheena, dejaste algo en tu carrito.", "1 - Sí, lo quiero"},
+		{"Hai Sheena, ada barang yang masih tertinggal di keranjangmu.", "1 - Masih mau"},
+		{"Oi Sheena, você deixou algo no seu carrinho.", "1 - Ainda quero"},
+	} {
+		if e := conv[i]; !strings.HasPrefix(e.Text, want.text) || len(e.Buttons) == 0 || e.Buttons[0].Label != want.positive {
+			t.Errorf("entry %d %+v, want %q and the button %q", i, e, want.text, want.positive)
+		}
+	}
 }

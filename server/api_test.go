@@ -107,6 +107,26 @@ func TestStartListsInvalidFields(t *testing.T) {
 	}
 }
 
+// TestOverflowingCartIs422: a cart whose line (unit price × quantity) overflows is refused by field,
+// before any flow could fail on it.
+func TestOverflowingCartIs422(t *testing.T) {
+	t.Parallel()
+	s := unreachableServer(t)
+	body := cartJSON(t, "c1", "+52 55 1234 5678", func(c map[string]any) {
+		c["currency"] = "MXN"
+		c["items"] = []any{map[string]any{"name": "Shoes", "quantity": 10000, "unit_price": "922337203685477.58"}}
+	})
+	a := api(t, s, http.MethodPost, "/v1/carts", body)
+	if a.status != http.StatusUnprocessableEntity {
+		t.Fatalf("%d %s, want 422", a.status, a.body)
+	}
+	e := a.apiErr(t)
+	if got := slices.Sorted(maps.Keys(e.Fields)); e.Code != "invalid_cart" || !slices.Equal(got, []string{"items[0].unit_price"}) ||
+		!strings.Contains(e.Fields["items[0].unit_price"], "times the quantity") {
+		t.Errorf("code %q fields %v, want invalid_cart items[0].unit_price", e.Code, e.Fields)
+	}
+}
+
 func TestBodiesAreCapped(t *testing.T) {
 	t.Parallel()
 	s := unreachableServer(t)

@@ -32,6 +32,8 @@ const (
 
 var testIDKey = []byte("test-id-key-0123456789")
 
+var testCouponSecret = []byte("test-coupon-secret-0123456789")
+
 // newServer builds a Server over c (of namespace) and the store with the test configuration.
 func newServer(t *testing.T, c client.Client, namespace string, consent starter.Consent, callTimeout time.Duration) *Server {
 	t.Helper()
@@ -56,6 +58,7 @@ func newServerWith(t *testing.T, c client.Client, namespace string, consent star
 		VerifyToken:   testVerifyToken,
 		PhoneNumberID: testPhoneNumberID,
 		CallTimeout:   callTimeout,
+		CouponSecret:  testCouponSecret,
 	})
 	if err != nil {
 		t.Fatal(err)

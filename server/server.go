@@ -44,6 +44,9 @@ type Options struct {
 	Log logrus.FieldLogger
 	// CallTimeout bounds the Temporal calls of one request; zero means DefaultCallTimeout.
 	CallTimeout time.Duration
+	// CouponSecret checks derived coupon codes (CARTBACK_COUPON_SECRET); empty, POST
+	// /v1/coupons/check answers 404.
+	CouponSecret []byte
 }
 
 // Server is the HTTP handler. It owns its router.
@@ -91,6 +94,8 @@ func (s *Server) routes() {
 
 	api := r.PathPrefix("/v1").Subrouter()
 	api.Use(s.authenticate)
+	// First: mux v1.8.1 forgets a 405 of an earlier route when a later one shares the /v1 prefix.
+	api.HandleFunc("/coupons/check", s.checkCoupon).Methods(http.MethodPost)
 	api.HandleFunc("/carts", s.startCart).Methods(http.MethodPost)
 	api.HandleFunc("/carts/{cart_id}", s.cartState).Methods(http.MethodGet)
 	api.HandleFunc("/carts/{cart_id}", s.cancelCart).Methods(http.MethodDelete)

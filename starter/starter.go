@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/cartback/cartback/messages"
 	"github.com/cartback/cartback/workflows"
 )
 
@@ -22,6 +23,7 @@ type Starter struct {
 	c        client.Client
 	idKey    []byte
 	settings workflows.Settings
+	messages *messages.File
 	now      func() time.Time
 	dc       converter.DataConverter
 	recent   *recentRuns
@@ -39,6 +41,9 @@ type Options struct {
 	IDKey []byte
 	// Settings are copied into every flow started (reply window, coupon code).
 	Settings workflows.Settings
+	// Messages is the messages file: the shopper's locale's template and texts are copied into
+	// the flow's settings. nil means the embedded default.
+	Messages *messages.File
 	// Now is the clock for validation; nil means time.Now.
 	Now func() time.Time
 	// DataConverter must be the client's, to read runs' inputs and memos; nil means the default.
@@ -64,6 +69,9 @@ func New(c client.Client, o Options) (*Starter, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Messages == nil {
+		o.Messages = messages.Default()
+	}
 	if o.DataConverter == nil {
 		o.DataConverter = converter.GetDefaultDataConverter()
 	}
@@ -72,7 +80,7 @@ func New(c client.Client, o Options) (*Starter, error) {
 	}
 	host, _ := os.Hostname()
 	return &Starter{
-		c: c, idKey: o.IDKey, settings: o.Settings, now: o.Now, dc: o.DataConverter,
+		c: c, idKey: o.IDKey, settings: o.Settings, messages: o.Messages, now: o.Now, dc: o.DataConverter,
 		recent: newRecentRuns(recentRunsSize), starts: newSerial(), consent: o.Consent, policy: o.Policy,
 		namespace: o.Namespace, identity: fmt.Sprintf("%d@%s@cartback-webhook", os.Getpid(), host),
 	}, nil
@@ -97,6 +105,10 @@ func (s *Starter) Ready(ctx context.Context) error {
 func (s *Starter) Validate(c Cart) (workflows.Input, error) {
 	in, err := Normalize(c, s.now())
 	in.Settings = s.settings
+	if err == nil {
+		m := s.messages.For(in.Customer.Locale, in.Customer.Phone)
+		in.Settings.Messages = &m
+	}
 	return in, err
 }
 

@@ -2,6 +2,7 @@ package starter
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"strings"
 	"time"
@@ -46,6 +47,7 @@ func Normalize(c Cart, now time.Time) (workflows.Input, error) {
 	}
 	in.Cart.Items = v.items(c.Items, in.Cart.Currency)
 	in.Cart.TotalMinor = v.amount("total", c.Total, in.Cart.Currency)
+	v.lineTotals(in.Cart.Items, in.Cart.Currency)
 	if len(v.Fields) > 0 {
 		return workflows.Input{}, v
 	}
@@ -230,4 +232,26 @@ func (v *ValidationError) timeZone(name, number string) (string, []string) {
 		return "", nil
 	}
 	return name, []string{name}
+}
+
+// lineTotals refuses a cart whose lines cannot be shown: the reminder prints each line's amount
+// (unit price × quantity), and the amounts must add up without overflowing.
+func (v *ValidationError) lineTotals(items []workflows.Item, currency string) {
+	if len(v.Fields) > 0 {
+		return // a bad price or quantity is reported as such
+	}
+	var sum int64
+	for i, it := range items {
+		line, ok := money.Times(it.UnitPriceMinor, it.Quantity)
+		if !ok {
+			v.add(fmt.Sprintf("items[%d].unit_price", i), fmt.Sprintf("times the quantity (%d) exceeds the largest amount of %s, %s",
+				it.Quantity, currency, money.Format(math.MaxInt64, currency)))
+			return
+		}
+		if sum, ok = money.Plus(sum, line); !ok {
+			v.add("items", fmt.Sprintf("the lines' amounts add up to more than the largest amount of %s, %s (at items[%d])",
+				currency, money.Format(math.MaxInt64, currency), i))
+			return
+		}
+	}
 }

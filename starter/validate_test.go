@@ -80,8 +80,14 @@ func TestNormalizeListsEveryBadField(t *testing.T) {
 		"inexact price":     {func(c *Cart) { c.Items[0].UnitPrice = "0.295" }, []string{"items[0].unit_price"}},
 		"missing price":     {func(c *Cart) { c.Items[0].UnitPrice = "" }, []string{"items[0].unit_price"}},
 		"missing total":     {func(c *Cart) { c.Total = "" }, []string{"total"}},
-		"ftp url":           {func(c *Cart) { c.CartURL = "ftp://shop.example.com/c" }, []string{"cart_url"}},
-		"relative url":      {func(c *Cart) { c.CartURL = "/cart/c_8f3a" }, []string{"cart_url"}},
+		"line overflows": {func(c *Cart) { c.Items[1].UnitPrice, c.Items[1].Quantity = "92233720368547758", 2 },
+			[]string{"items[1].unit_price"}},
+		"lines add up past int64": {func(c *Cart) {
+			c.Items[0].UnitPrice, c.Items[0].Quantity, c.Items[1].UnitPrice = "92233720368547758", 1, "1"
+		},
+			[]string{"items"}},
+		"ftp url":      {func(c *Cart) { c.CartURL = "ftp://shop.example.com/c" }, []string{"cart_url"}},
+		"relative url": {func(c *Cart) { c.CartURL = "/cart/c_8f3a" }, []string{"cart_url"}},
 		"several at once": {func(c *Cart) { c.CartID, c.Customer.Phone, c.Items[0].Name = "", "+1", "" },
 			[]string{"cart_id", "customer.phone", "items[0].name"}},
 	} {

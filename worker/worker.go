@@ -43,12 +43,14 @@ func New(c client.Client, a *activities.Activities, sendsPerSecond float64) *Wor
 	flows.RegisterWorkflowWithOptions(workflows.ReportOutcome, workflow.RegisterOptions{Name: workflows.ReportWorkflowName})
 	flows.RegisterActivityWithOptions(a.Stop, activity.RegisterOptions{Name: workflows.StopActivity})
 	flows.RegisterActivityWithOptions(a.RecordTemplate, activity.RegisterOptions{Name: workflows.RecordTemplateActivity})
+	flows.RegisterActivityWithOptions(a.IssueCoupon, activity.RegisterOptions{Name: workflows.IssueCouponActivity})
 
 	sends := sdkworker.New(c, workflows.SendsTaskQueue, sdkworker.Options{TaskQueueActivitiesPerSecond: sendsPerSecond,
 		WorkerStopTimeout: StopTimeout, OnFatalError: fatal})
 	sends.RegisterActivityWithOptions(a.SendTemplate, activity.RegisterOptions{Name: workflows.SendTemplateActivity})
 	sends.RegisterActivityWithOptions(a.SendReminder, activity.RegisterOptions{Name: workflows.SendReminderActivity})
 	sends.RegisterActivityWithOptions(a.SendCoupon, activity.RegisterOptions{Name: workflows.SendCouponActivity})
+	sends.RegisterActivityWithOptions(a.SendClarification, activity.RegisterOptions{Name: workflows.SendClarificationActivity})
 	w.flows, w.sends = flows, sends
 	return w
 }

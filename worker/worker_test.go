@@ -152,6 +152,13 @@ func (s *stack) start(t *testing.T, cartID, phone string, window time.Duration) 
 		Customer: workflows.Customer{Phone: phone, Name: "Ana Lima", OptIn: workflows.OptIn{At: time.Now().Add(-time.Hour), Source: "checkout"}},
 		Settings: workflows.Settings{ReplyWindow: window, CouponCode: "SAVE10"},
 	}
+	return s.startInput(t, in)
+}
+
+// startInput starts a flow with input in, as the starter does.
+func (s *stack) startInput(t *testing.T, in workflows.Input) client.WorkflowRun {
+	t.Helper()
+	cartID, phone := in.Cart.ID, in.Customer.Phone
 	run, err := s.client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
 		ID:                    workflows.WorkflowID(idKey, phone),
 		TaskQueue:             workflows.TaskQueue,

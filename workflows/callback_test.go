@@ -11,6 +11,7 @@ func TestParseCallbackData(t *testing.T) {
 	}{
 		{CallbackData(id, StepTemplate), id, StepTemplate, true},
 		{CallbackData(id, StepFollowUp), id, StepFollowUp, true},
+		{CallbackData(id, StepClarification), id, StepClarification, true},
 		{id, id, "", true}, // sends made before steps were named
 		{id + "/reminder", "", "", false},
 		{id + "/", "", "", false},

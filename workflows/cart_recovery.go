@@ -89,6 +89,8 @@ func CartRecovery(ctx workflow.Context, in Input) (Result, error) {
 	f.stepProof = workflow.GetVersion(ctx, stepProofChange, workflow.DefaultVersion, stepProofVersion) >= stepProofVersion
 	f.toReplier = workflow.GetVersion(ctx, replierChange, workflow.DefaultVersion, replierVersion) >= replierVersion
 	f.replyClock = workflow.GetVersion(ctx, replyClockChange, workflow.DefaultVersion, replyClockVersion) >= replyClockVersion
+	f.lang = newLanguage(ctx)
+	f.coupons = workflow.GetVersion(ctx, couponChange, workflow.DefaultVersion, 1) >= 1
 	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (State, error) { return f.state, nil }); err != nil {
 		return Result{}, err
 	}
@@ -105,6 +107,8 @@ func CartRecovery(ctx workflow.Context, in Input) (Result, error) {
 // workflow goroutines one at a time, so no locking is needed.
 type flow struct {
 	in              Input
+	lang            language
+	coupons         bool
 	consent         bool   // started under the consent rules (consentChange)
 	stepProof       bool   // sends name their step, and a status for it is proof (stepProofChange)
 	toReplier       bool   // the follow-up goes to the wa_id that replied (replierChange)
@@ -174,7 +178,7 @@ func (f *flow) onReply(ctx workflow.Context, r Reply) {
 		f.seen[r.MessageID] = true
 	}
 	f.noteInbound(ctx, r)
-	class := classifyReply(r, f.in.Cart.ID, f.consent)
+	class := f.classify(r)
 	if f.consent && class == ReplyStop {
 		// A stop ends the flow at any step, also after a "1" or "2" decided the branch: a
 		// follow-up still being retried is cancelled.
@@ -187,6 +191,7 @@ func (f *flow) onReply(ctx workflow.Context, r Reply) {
 		if len(f.state.UnrecognisedReplies) < maxUnrecognised {
 			f.state.UnrecognisedReplies = append(f.state.UnrecognisedReplies, r)
 		}
+		f.clarifyOnce(ctx, r)
 		return
 	}
 	if why := f.ignoreReply(ctx, r, class); why != "" {
@@ -253,8 +258,7 @@ func (f *flow) converse(ctx workflow.Context) Result {
 	}
 	f.setStep(ctx, StepSendingTemplate)
 	var sent SendResult
-	req := TemplateRequest{CallbackData: f.callback(ctx, StepTemplate), CartID: f.in.Cart.ID, Customer: f.in.Customer}
-	if r := f.call(ctx, templateOptions, StepTemplate, SendTemplateActivity, req, &sent); r != nil {
+	if r := f.call(ctx, templateOptions, StepTemplate, SendTemplateActivity, f.templateRequest(ctx), &sent); r != nil {
 		return *r
 	}
 	f.state.TemplateMessageID = sent.MessageID
@@ -287,11 +291,9 @@ func (f *flow) converse(ctx workflow.Context) Result {
 	case ReplyStop:
 		return Result{Outcome: OutcomeOptedOut, Reason: reasonStopReply}
 	case ReplyPositive:
-		req := ReminderRequest{CallbackData: f.callback(ctx, StepFollowUp), Phone: f.followUpPhone(), Cart: f.in.Cart}
-		return f.followUp(ctx, SendReminderActivity, req, OutcomeReminderSent)
+		return f.followUp(ctx, SendReminderActivity, f.reminderRequest(ctx), OutcomeReminderSent)
 	default:
-		req := CouponRequest{CallbackData: f.callback(ctx, StepFollowUp), Phone: f.followUpPhone(), CartURL: f.in.Cart.URL, CouponCode: f.in.Settings.CouponCode}
-		return f.followUp(ctx, SendCouponActivity, req, OutcomeCouponSent)
+		return f.followUp(ctx, SendCouponActivity, f.couponRequest(ctx), OutcomeCouponSent)
 	}
 }
 
@@ -410,6 +412,8 @@ func (f *flow) finish(ctx workflow.Context, r Result) Result {
 		Outcome: r.Outcome,
 		Reason:  r.Reason,
 		At:      workflow.Now(ctx),
+
+		CouponCode: f.state.CouponCode,
 	}
 	if workflow.GetVersion(ctx, reportChange, workflow.DefaultVersion, reportVersion) >= reportVersion {
 		handOverReport(ctx, report)

@@ -22,6 +22,9 @@ type recorder struct {
 	templates []TemplateRequest
 	reminders []ReminderRequest
 	coupons   []CouponRequest
+	clarified []ClarificationRequest
+	issued    []CouponIssueRequest
+	issue     func(CouponIssueRequest) (CouponIssued, error) // IssueCoupon's answer; nil: an error
 	reports   []OutcomeReport
 	records   []TemplateRecord
 }
@@ -45,6 +48,23 @@ func (r *recorder) SendCoupon(_ context.Context, req CouponRequest) (SendResult,
 	defer r.mu.Unlock()
 	r.coupons = append(r.coupons, req)
 	return SendResult{MessageID: "wamid.coupon"}, nil
+}
+
+func (r *recorder) SendClarification(_ context.Context, req ClarificationRequest) (SendResult, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.clarified = append(r.clarified, req)
+	return SendResult{MessageID: "wamid.clarification"}, nil
+}
+
+func (r *recorder) IssueCoupon(_ context.Context, req CouponIssueRequest) (CouponIssued, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.issued = append(r.issued, req)
+	if r.issue == nil {
+		return CouponIssued{}, temporal.NewNonRetryableApplicationError("no coupon here", "CouponUnavailable", nil)
+	}
+	return r.issue(req)
 }
 
 func (r *recorder) RecordTemplate(_ context.Context, rec TemplateRecord) error {

@@ -108,6 +108,14 @@ type Settings struct {
 	// shopper's local time, it never goes ("21:00-09:00"; "" is none). See PlanSend.
 	SendDelay  Duration `json:"send_delay,omitempty"`
 	QuietHours string   `json:"quiet_hours,omitempty"`
+	// CouponDiscount is what the coupon text says the code gives ("10%"): CARTBACK_COUPON_DISCOUNT.
+	CouponDiscount string `json:"coupon_discount,omitempty"`
+	// Messages are the shopper's locale's template and texts (see Messages); nil in flows started
+	// before the messages file, which get the default file's fallback locale.
+	Messages *Messages `json:"messages,omitempty"`
+	// CouponMode is CARTBACK_COUPON_MODE: generic (CouponCode for everyone), derived or storefront
+	// (each cart's own code, couponChange).
+	CouponMode string `json:"coupon_mode,omitempty"`
 }
 
 // Reply is an inbound WhatsApp message from the shopper, as the HTTP edge received it.
@@ -217,6 +225,10 @@ type State struct {
 	ScheduledAt    time.Time      `json:"scheduled_at,omitzero"`
 	IgnoredReplies []IgnoredReply `json:"ignored_replies,omitempty"`
 	ScheduledWhy   string         `json:"scheduled_why,omitempty"` // WhyAtOnce, WhyDelay, WhyQuietHours
+	// ClarificationMessageID is the "Reply 1 or 2" sent after the first unrecognised reply.
+	ClarificationMessageID string `json:"clarification_message_id,omitempty"`
+	// CouponCode is the code the coupon sent, under couponChange.
+	CouponCode string `json:"coupon_code,omitempty"`
 }
 
 // Activity requests and results.
@@ -226,6 +238,9 @@ type TemplateRequest struct {
 	CallbackData string   `json:"callback_data"` // echoed by Meta in status webhooks: see CallbackData
 	CartID       string   `json:"cart_id"`
 	Customer     Customer `json:"customer"`
+	// TemplateName and TemplateLanguage are the locale's template; empty, the worker's own.
+	TemplateName     string `json:"template_name,omitempty"`
+	TemplateLanguage string `json:"template_language,omitempty"`
 }
 
 // ReminderRequest sends the cart reminder (items and link), after a positive reply.
@@ -233,6 +248,9 @@ type ReminderRequest struct {
 	CallbackData string `json:"callback_data"`
 	Phone        string `json:"phone"`
 	Cart         Cart   `json:"cart"`
+	// Name and Messages are the shopper's, under localeChange; without them, the default texts.
+	Name     string    `json:"name,omitempty"`
+	Messages *Messages `json:"messages,omitempty"`
 }
 
 // CouponRequest sends the coupon code, after a negative reply.
@@ -241,6 +259,11 @@ type CouponRequest struct {
 	Phone        string `json:"phone"`
 	CartURL      string `json:"cart_url"`
 	CouponCode   string `json:"coupon_code"`
+	// Name, Discount and Messages are the shopper's, under localeChange; without them, the
+	// default texts and discount.
+	Name     string    `json:"name,omitempty"`
+	Discount string    `json:"discount,omitempty"`
+	Messages *Messages `json:"messages,omitempty"`
 }
 
 // SendResult is what a send activity returns: Meta's message id.
@@ -255,6 +278,9 @@ type OutcomeReport struct {
 	Outcome Outcome   `json:"outcome"`
 	Reason  string    `json:"reason,omitempty"`
 	At      time.Time `json:"at"`
+
+	// CouponCode is the code the coupon sent (couponChange), for the storefront to honour.
+	CouponCode string `json:"coupon_code,omitempty"`
 }
 
 // SendErrorType is the ApplicationError type of a send that Meta refused; its details hold a

@@ -47,6 +47,8 @@ func WorkflowID(idKey []byte, number string) string {
 const (
 	StepTemplate = "template"
 	StepFollowUp = "follow-up"
+	// StepClarification is the one "Reply 1 or 2" after a reply the flow did not understand.
+	StepClarification = "clarification"
 )
 
 // CallbackData is a send's biz_opaque_callback_data, which Meta echoes in the message's statuses:
@@ -64,7 +66,7 @@ func ParseCallbackData(data string) (workflowID, step string, ok bool) {
 		return "", "", false
 	}
 	key, step, named := strings.Cut(rest, "/")
-	if !isCustomerKey(key) || named && step != StepTemplate && step != StepFollowUp {
+	if !isCustomerKey(key) || named && step != StepTemplate && step != StepFollowUp && step != StepClarification {
 		return "", "", false
 	}
 	return WorkflowIDPrefix + key, step, true

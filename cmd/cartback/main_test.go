@@ -121,6 +121,18 @@ func TestSettingsAreCheckedBeforeAnythingStarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	noDev := map[string]string{"CARTBACK_DATA_DIR": t.TempDir()} // no id_key there
+	badMessages := filepath.Join(t.TempDir(), "messages.yaml")
+	if err := os.WriteFile(badMessages, []byte(`fallback: en
+locales:
+  en:
+    money: {decimal: ".", group: ","}
+    reminder: "{{.Items}} {{.Total}} {{.Link}}"
+    more_items: "and {{.Count}} more"
+    coupon: "{{.Code}} gives {{.Discont}}"
+    clarification: "Reply 1 or 2"
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		vars map[string]string
@@ -133,6 +145,9 @@ func TestSettingsAreCheckedBeforeAnythingStarts(t *testing.T) {
 		{[]string{"reply", "+525512345678", "2"}, noDev, []string{"CARTBACK_ID_KEY", "run `cartback dev` first"}},
 		{[]string{"start", cart}, map[string]string{"CARTBACK_REPLY_WINDOW": "soon"}, []string{"CARTBACK_REPLY_WINDOW"}},
 		{[]string{"server"}, map[string]string{"CARTBACK_SENDS_PER_SECOND": "0"}, []string{"CARTBACK_SENDS_PER_SECOND"}},
+		// A messages file with a field its text does not have stops the start at its line.
+		{[]string{"start", cart}, map[string]string{"CARTBACK_MESSAGES_FILE": badMessages},
+			[]string{"CARTBACK_MESSAGES_FILE", badMessages + ":7: locales.en.coupon: {{.Discont}} is not a field of the coupon text"}},
 	} {
 		e, _ := testEnv(tc.vars)
 		err := run(context.Background(), tc.args, e)

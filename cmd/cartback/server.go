@@ -81,6 +81,7 @@ func newHandler(cfg config.Config, c client.Client, namespace string, consent st
 		VerifyToken:   cfg.WhatsApp.VerifyToken,
 		PhoneNumberID: cfg.WhatsApp.PhoneNumberID,
 		Log:           log,
+		CouponSecret:  cfg.Coupons.Secret,
 	})
 }
 

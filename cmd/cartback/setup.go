@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/cartback/cartback/config"
+	"github.com/cartback/cartback/messages"
 	"github.com/cartback/cartback/payloadcrypt"
 	"github.com/cartback/cartback/starter"
 	"github.com/cartback/cartback/store"
@@ -284,13 +285,19 @@ func newStarter(c client.Client, namespace string, consent starter.Consent, cfg 
 	if err != nil {
 		return nil, err
 	}
+	msgs, err := messages.Load(cfg.Flow.MessagesFile)
+	if err != nil {
+		return nil, err
+	}
 	return starter.New(c, starter.Options{
 		IDKey:         cfg.IDKey,
 		DataConverter: dc,
 		Namespace:     namespace,
 		Settings: workflows.Settings{ReplyWindow: cfg.Flow.ReplyWindow, CouponCode: cfg.Flow.CouponCode,
-			ReplyGrace: workflows.Duration(cfg.Flow.ReplyGrace), SendDelay: workflows.Duration(cfg.Flow.SendDelay), QuietHours: cfg.Flow.QuietHours},
-		Consent: consent,
+			ReplyGrace: workflows.Duration(cfg.Flow.ReplyGrace), SendDelay: workflows.Duration(cfg.Flow.SendDelay), QuietHours: cfg.Flow.QuietHours,
+			CouponDiscount: cfg.Flow.CouponDiscount, CouponMode: cfg.Flow.CouponMode},
+		Messages: msgs,
+		Consent:  consent,
 		Policy: starter.Policy{AllowCountries: cfg.Policy.AllowCountries, DenyCountries: cfg.Policy.DenyCountries,
 			FrequencyCap: cfg.Policy.FrequencyCap},
 	})

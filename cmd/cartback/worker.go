@@ -9,6 +9,7 @@ import (
 
 	"github.com/cartback/cartback/activities"
 	"github.com/cartback/cartback/config"
+	"github.com/cartback/cartback/coupon"
 	"github.com/cartback/cartback/events"
 	"github.com/cartback/cartback/whatsapp"
 	"github.com/cartback/cartback/worker"
@@ -62,7 +63,11 @@ func newWorker(cfg config.Config, c client.Client, consent activities.Consent, l
 	}
 	a := &activities.Activities{WhatsApp: wa, Consent: consent, IDKey: cfg.IDKey,
 		TemplateName: cfg.WhatsApp.TemplateName, TemplateLanguage: cfg.WhatsApp.TemplateLanguage,
-		Proofs: worker.HistoryProofs{Client: c, DataConverter: dc}}
+		Proofs:       worker.HistoryProofs{Client: c, DataConverter: dc},
+		CouponSecret: cfg.Coupons.Secret}
+	if cfg.Coupons.URL != "" {
+		a.Coupons = &coupon.Fetcher{URL: cfg.Coupons.URL, Secret: []byte(cfg.Events.Secret)}
+	}
 	if cfg.Events.URL != "" {
 		a.Reporter = &events.Reporter{URL: cfg.Events.URL, Secret: []byte(cfg.Events.Secret)}
 	} else {
