@@ -147,15 +147,7 @@ func Format(minor int64, currency string) string {
 	if !ok {
 		return fmt.Sprintf("%d minor units of %s", minor, quote(currency))
 	}
-	// Work on the magnitude as uint64: negating math.MinInt64 in int64
-	// overflows, while the uint64 negation of its bit pattern is exact.
-	u := uint64(minor)
-	sign := ""
-	if minor < 0 {
-		u = -u
-		sign = "-"
-	}
-	digits := strconv.FormatUint(u, 10)
+	sign, digits := magnitude(minor)
 	if exp == 0 {
 		return sign + digits + " " + currency
 	}
@@ -219,4 +211,15 @@ func jsonKind(c byte) string {
 // Minor converts the amount to minor units of currency; see ParseMinor.
 func (d Decimal) Minor(currency string) (int64, error) {
 	return ParseMinor(string(d), currency)
+}
+
+// magnitude splits minor into its sign ("-" or "") and the decimal digits of its magnitude. It
+// works on the magnitude as uint64: negating math.MinInt64 in int64 overflows, while the uint64
+// negation of its bit pattern is exact.
+func magnitude(minor int64) (sign, digits string) {
+	u := uint64(minor)
+	if minor < 0 {
+		u, sign = -u, "-"
+	}
+	return sign, strconv.FormatUint(u, 10)
 }

@@ -1,7 +1,6 @@
 package money
 
 import (
-	"strconv"
 	"strings"
 )
 
@@ -22,13 +21,7 @@ func Written(minor int64, currency string, s Style) string {
 	if !ok {
 		return Format(minor, currency)
 	}
-	u := uint64(minor)
-	sign := ""
-	if minor < 0 {
-		u = -u
-		sign = "-"
-	}
-	digits := strconv.FormatUint(u, 10)
+	sign, digits := magnitude(minor)
 	if len(digits) <= exp {
 		digits = strings.Repeat("0", exp-len(digits)+1) + digits
 	}
