@@ -191,7 +191,11 @@ func (f *flow) onReply(ctx workflow.Context, r Reply) {
 		if len(f.state.UnrecognisedReplies) < maxUnrecognised {
 			f.state.UnrecognisedReplies = append(f.state.UnrecognisedReplies, r)
 		}
-		f.clarifyOnce(ctx, r)
+		// Only a question asked and still open is clarified: not a message while the template
+		// waits for its time, nor one sent after the reply deadline.
+		if f.state.TemplateMessageID != "" && f.ignoreReply(ctx, r, class) == "" {
+			f.clarifyOnce(ctx, r)
+		}
 		return
 	}
 	if why := f.ignoreReply(ctx, r, class); why != "" {

@@ -160,3 +160,27 @@ func TestUnrecognisedThenYesGetsTheClarificationAndTheReminder(t *testing.T) {
 		t.Errorf("clarifications %+v, want one with the default texts (no messages in the input)", h.rec.clarified)
 	}
 }
+
+// TestOnlyAnOpenQuestionIsClarified: a message while the template waits for its time (no question
+// asked yet), and one sent after the reply deadline (during the grace), get no clarification.
+func TestOnlyAnOpenQuestionIsClarified(t *testing.T) {
+	in := scheduledInput(time.Hour, "off")
+	in.Settings.ReplyGrace = Duration(15 * time.Minute)
+	deadline := time.Hour + in.Settings.ReplyWindow // the template goes after the hour's delay
+	for name, r := range map[string]struct {
+		d time.Duration
+		r Reply
+	}{
+		"during the delay":   {10 * time.Minute, Reply{MessageID: "wamid.early", Kind: "text", Text: "hola?", At: start.Add(10 * time.Minute)}},
+		"after the deadline": {deadline + 5*time.Minute, Reply{MessageID: "wamid.late", Kind: "text", Text: "que?", At: start.Add(deadline + time.Minute)}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t)
+			h.reply(r.d, r.r)
+			h.expect(h.run(in), OutcomeNoReply, 0, 0)
+			if len(h.rec.clarified) != 0 {
+				t.Errorf("clarified: %+v; state %+v", h.rec.clarified, h.state())
+			}
+		})
+	}
+}
