@@ -276,7 +276,8 @@ func countSends(sb *sandbox.Sandbox, phone string, match func(sandbox.Entry) boo
 // waitForSends waits until n of phones have received a message match accepts.
 func waitForSends(t *testing.T, sb *sandbox.Sandbox, phones []string, match func(sandbox.Entry) bool, n int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Minute) // generous: a shared machine under -race
+	// Generous: a shared machine under -race takes about a flow a second with 1,000 waiting.
+	deadline := time.Now().Add(max(5*time.Minute, time.Duration(len(phones))*time.Second))
 	for {
 		got := 0
 		for _, p := range phones {
