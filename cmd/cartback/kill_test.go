@@ -140,15 +140,16 @@ func runKilledWorkers(t *testing.T, carts int, statuses bool) killResult {
 	worker = startWorkerProcess(t, vars)
 	defer worker.kill(t)
 
+	// One deadline for them all, as generous as the sends' (a flow a second at 1,000 carts).
+	ctx, cancel := context.WithTimeout(context.Background(), max(3*time.Minute, time.Duration(carts)*time.Second))
+	defer cancel()
 	for i, run := range runs {
 		want := workflows.OutcomeReminderSent
 		if i%2 == 1 {
 			want = workflows.OutcomeCouponSent
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		var res workflows.Result
 		err := c.GetWorkflow(ctx, run.WorkflowID, run.RunID).Get(ctx, &res)
-		cancel()
 		if err != nil || res.Outcome != want {
 			t.Fatalf("cart %d: %+v (%v), want %s; the worker's log:\n%s", i, res, err, want, worker.log())
 		}
