@@ -141,7 +141,7 @@ func runKilledWorkers(t *testing.T, carts int, statuses bool) killResult {
 	defer worker.kill(t)
 
 	// One deadline for them all, as generous as the sends' (a flow a second at 1,000 carts).
-	ctx, cancel := context.WithTimeout(context.Background(), max(3*time.Minute, time.Duration(carts)*time.Second))
+	ctx, cancel := context.WithTimeout(context.Background(), max(5*time.Minute, time.Duration(carts)*time.Second))
 	defer cancel()
 	for i, run := range runs {
 		want := workflows.OutcomeReminderSent
