@@ -18,6 +18,7 @@ import (
 	"github.com/cartback/cartback/messages"
 	"github.com/cartback/cartback/payloadcrypt"
 	"github.com/cartback/cartback/phone"
+	"github.com/cartback/cartback/shopify"
 	"github.com/cartback/cartback/store"
 	"github.com/cartback/cartback/workflows"
 )
@@ -69,6 +70,7 @@ type Config struct {
 	Payload  Payload
 	Codec    Codec
 	Coupons  Coupons
+	Shopify  Shopify
 
 	// DatabaseURL is cartback's own store (CARTBACK_DATABASE_URL): postgres://… or sqlite://path.
 	DatabaseURL string
@@ -116,6 +118,13 @@ type Flow struct {
 type Coupons struct {
 	Secret []byte // CARTBACK_COUPON_SECRET: derives and checks the codes of CARTBACK_COUPON_MODE=derived
 	URL    string // CARTBACK_COUPON_URL: where CARTBACK_COUPON_MODE=storefront asks for them
+}
+
+// Shopify is a Shopify store's webhooks (server): checkouts start flows, orders end them.
+type Shopify struct {
+	Secret         string // CARTBACK_SHOPIFY_SECRET: the app's client secret, which signs them; empty refuses them
+	SecretPrevious string // CARTBACK_SHOPIFY_SECRET_PREVIOUS: also accepted during a rotation
+	OptIn          string // CARTBACK_SHOPIFY_OPT_IN: which consent is the WhatsApp opt-in (shopify.ParseOptIn)
 }
 
 // Policy is who may be messaged: the README's "Messaging policy".
@@ -328,6 +337,15 @@ var settings = []setting{
 	{Variable: Variable{Name: "CARTBACK_COUPON_URL", ReadBy: workerAndDev,
 		Description: "where `CARTBACK_COUPON_MODE=storefront` POSTs `{cart_id, event_id}`, signed with `CARTBACK_EVENTS_SECRET` as the outcome events are, for `{\"code\"}`"},
 		field: func(c *Config) any { return &c.Coupons.URL }, url: true},
+	{Variable: Variable{Name: "CARTBACK_SHOPIFY_SECRET", Secret: true, ReadBy: serverAndDev,
+		Description: "the Shopify app's client secret, which signs the store's webhooks to `POST /webhooks/shopify` (see the README's Shopify); unset, they are refused"},
+		field: func(c *Config) any { return &c.Shopify.Secret }},
+	{Variable: Variable{Name: "CARTBACK_SHOPIFY_SECRET_PREVIOUS", Secret: true, ReadBy: serverAndDev,
+		Description: "also accepted while the Shopify client secret is rotated"},
+		field: func(c *Config) any { return &c.Shopify.SecretPrevious }},
+	{Variable: Variable{Name: "CARTBACK_SHOPIFY_OPT_IN", Default: shopify.OptInSMS, ReadBy: serverAndDev,
+		Description: "which consent of a Shopify checkout is the shopper's WhatsApp opt-in: `sms` (SMS marketing subscribed, or ticked at checkout), `marketing` (accepts marketing), or `attribute:<name>` (a note attribute the theme adds, true or yes)"},
+		field: func(c *Config) any { return &c.Shopify.OptIn }, check: checkShopifyOptIn},
 	{Variable: Variable{Name: "CARTBACK_DATABASE_URL", RequiredBy: workerServer, Secret: true, ReadBy: usesStore,
 		Description: "cartback's own store (consent, suppressions, the frequency cap), shared by every copy: `postgres://user:password@host:5432/cartback` or `sqlite:///path/cartback.db`; `dev` (and `start`, `state` beside it) default to `cartback.db` in its data directory"},
 		field: func(c *Config) any { return &c.DatabaseURL }, check: store.ValidateURL},
@@ -611,6 +629,12 @@ func countries(raw string) ([]string, error) {
 		codes = append(codes, c)
 	}
 	return codes, nil
+}
+
+// checkShopifyOptIn accepts what the server reads: shopify.ParseOptIn.
+func checkShopifyOptIn(s string) error {
+	_, err := shopify.ParseOptIn(s)
+	return err
 }
 
 // checkQuietHours accepts what the flows read: workflows.ParseQuietHours.

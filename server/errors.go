@@ -11,6 +11,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/cartback/cartback/shopify"
 	"github.com/cartback/cartback/starter"
 	"github.com/cartback/cartback/store"
 	"github.com/cartback/cartback/whatsapp/webhook"
@@ -84,6 +85,10 @@ func statusOf(err error) *apiError {
 		return &apiError{status: http.StatusUnauthorized, Code: "bad_signature", Message: "X-Hub-Signature-256 is missing or does not match the body"}
 	case errors.Is(err, webhook.ErrMalformedPayload):
 		return errBadWebhookBody
+	case errors.Is(err, shopify.ErrBadSignature):
+		return &apiError{status: http.StatusUnauthorized, Code: "bad_signature", Message: shopify.ErrBadSignature.Error()}
+	case errors.Is(err, shopify.ErrMalformed):
+		return &apiError{status: http.StatusBadRequest, Code: "invalid_payload", Message: err.Error()}
 	case errors.Is(err, starter.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		return &apiError{status: http.StatusServiceUnavailable, Code: "unavailable", Message: "Temporal or cartback's store is unavailable; retry later"}
 	case errors.Is(err, context.Canceled):

@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/cartback/cartback/internal/teststore"
+	"github.com/cartback/cartback/shopify"
 	"github.com/cartback/cartback/starter"
 	"github.com/cartback/cartback/workflows"
 )
@@ -28,6 +29,7 @@ const (
 	testVerifyToken   = "test-verify-token"
 	testPhoneNumberID = "106540352242922"
 	testGraphToken    = "test-graph-token"
+	testShopifySecret = "test-shopify-client-secret"
 )
 
 var testIDKey = []byte("test-id-key-0123456789")
@@ -53,12 +55,14 @@ func newServerWith(t *testing.T, c client.Client, namespace string, consent star
 		t.Fatal(err)
 	}
 	s, err := New(st, Options{
-		APIKey:        testAPIKey,
-		AppSecrets:    []string{testAppSecret, testOldAppSecret},
-		VerifyToken:   testVerifyToken,
-		PhoneNumberID: testPhoneNumberID,
-		CallTimeout:   callTimeout,
-		CouponSecret:  testCouponSecret,
+		APIKey:         testAPIKey,
+		AppSecrets:     []string{testAppSecret, testOldAppSecret},
+		VerifyToken:    testVerifyToken,
+		PhoneNumberID:  testPhoneNumberID,
+		CallTimeout:    callTimeout,
+		CouponSecret:   testCouponSecret,
+		ShopifySecrets: []string{testShopifySecret},
+		ShopifyOptIn:   shopify.OptIn{Kind: shopify.OptInSMS},
 	})
 	if err != nil {
 		t.Fatal(err)

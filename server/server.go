@@ -16,6 +16,7 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/sirupsen/logrus"
 
+	"github.com/cartback/cartback/shopify"
 	"github.com/cartback/cartback/starter"
 )
 
@@ -47,6 +48,12 @@ type Options struct {
 	Log logrus.FieldLogger
 	// CallTimeout bounds the Temporal calls of one request; zero means DefaultCallTimeout.
 	CallTimeout time.Duration
+	// ShopifySecrets verify a Shopify store's webhooks: the app's client secret
+	// (CARTBACK_SHOPIFY_SECRET) and, during a rotation, the previous one. None: every Shopify
+	// delivery is refused 401.
+	ShopifySecrets []string
+	// ShopifyOptIn is which of a checkout's consents counts as the WhatsApp opt-in.
+	ShopifyOptIn shopify.OptIn
 	// CouponSecret checks derived coupon codes (CARTBACK_COUPON_SECRET); empty, POST
 	// /v1/coupons/check answers 404.
 	CouponSecret []byte
@@ -90,6 +97,7 @@ func (s *Server) routes() {
 	handle(r, "/readyz", byMethod{http.MethodGet: s.readyz})
 	handle(r, "/openapi.yaml", byMethod{http.MethodGet: s.openAPI})
 	handle(r, "/webhooks/whatsapp", byMethod{http.MethodGet: s.verifyWebhook, http.MethodPost: s.receiveWebhook})
+	handle(r, "/webhooks/shopify", byMethod{http.MethodPost: s.receiveShopify})
 
 	api := r.PathPrefix("/v1").Subrouter()
 	api.Use(s.authenticate)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/cartback/cartback/config"
 	"github.com/cartback/cartback/server"
+	"github.com/cartback/cartback/shopify"
 	"github.com/cartback/cartback/starter"
 	"github.com/cartback/cartback/uicodec"
 )
@@ -75,13 +76,19 @@ func newHandler(cfg config.Config, c client.Client, namespace string, consent st
 	if err != nil {
 		return nil, err
 	}
+	optIn, err := shopify.ParseOptIn(cfg.Shopify.OptIn)
+	if err != nil {
+		return nil, fmt.Errorf("CARTBACK_SHOPIFY_OPT_IN: %w", err)
+	}
 	return server.New(st, server.Options{
-		APIKey:        cfg.APIKey,
-		AppSecrets:    []string{cfg.WhatsApp.AppSecret, cfg.WhatsApp.AppSecretPrevious},
-		VerifyToken:   cfg.WhatsApp.VerifyToken,
-		PhoneNumberID: cfg.WhatsApp.PhoneNumberID,
-		Log:           log,
-		CouponSecret:  cfg.Coupons.Secret,
+		APIKey:         cfg.APIKey,
+		AppSecrets:     []string{cfg.WhatsApp.AppSecret, cfg.WhatsApp.AppSecretPrevious},
+		VerifyToken:    cfg.WhatsApp.VerifyToken,
+		PhoneNumberID:  cfg.WhatsApp.PhoneNumberID,
+		Log:            log,
+		CouponSecret:   cfg.Coupons.Secret,
+		ShopifySecrets: []string{cfg.Shopify.Secret, cfg.Shopify.SecretPrevious},
+		ShopifyOptIn:   optIn,
 	})
 }
 
