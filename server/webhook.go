@@ -282,23 +282,24 @@ func (s *Server) deliverSystem(ctx context.Context, notes *webhookNotes, fields 
 	case webhook.SystemChangedNumber:
 		fields["new_number"] = phone.Mask(m.System.NewWaID)
 		s.log.WithFields(fields).Info("webhook: a customer changed number: suppressions follow, the old number's flow ends")
-		if who.UserID == "" {
+		// The old identity: previous_user_id, not from_user_id, which may already be the new BSUID.
+		if m.System.PreviousUserID != "" {
 			who.UserID = m.System.PreviousUserID
 		}
 		return acknowledged(notes, fields, s.starter.NumberChanged(ctx, who, m.System.NewWaID, m.System.UserID, m.ID))
 	case webhook.SystemChangedUserID:
-		replaced, err := s.starter.UserIDChanged(ctx, m.System.PreviousUserID, m.System.UserID)
+		known, err := s.starter.UserIDChanged(ctx, m.System.PreviousUserID, m.System.UserID, m.ID)
 		switch {
 		case errors.Is(err, store.ErrUserIDConflict):
 			notes.add(logrus.WarnLevel, "user id change refused: the new user id already names another customer, acknowledged", fields)
 			return nil
 		case err != nil:
 			return acknowledged(notes, fields, err)
-		case !replaced:
+		case !known:
 			notes.add(logrus.InfoLevel, "user id change of a user id no customer has, acknowledged", fields)
 			return nil
 		}
-		s.log.WithFields(fields).Info("webhook: a customer's business-scoped user id changed")
+		s.log.WithFields(fields).Info("webhook: a customer's business-scoped user id changed (a number change Meta cannot share): the pair moved, the open flow ends")
 		return nil
 	}
 	notes.add(logrus.InfoLevel, "system message of a type cartback does not act on, acknowledged", fields)

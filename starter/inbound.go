@@ -166,7 +166,12 @@ func (s *Starter) NumberChanged(ctx context.Context, old Sender, newWaID, newUse
 			return err
 		}
 	}
-	err = s.signal(ctx, workflows.WorkflowIDOf(was.key), workflows.NumberChangedSignal, requestID("number-changed", messageID),
+	return s.endNumberChanged(ctx, was.key, messageID)
+}
+
+// endNumberChanged ends the customer's open flow cancelled (number_changed); no open flow is fine.
+func (s *Starter) endNumberChanged(ctx context.Context, customerKey, messageID string) error {
+	err := s.signal(ctx, workflows.WorkflowIDOf(customerKey), workflows.NumberChangedSignal, requestID("number-changed", messageID),
 		workflows.NumberChanged{MessageID: messageID})
 	if isNoFlow(err) {
 		return nil
@@ -175,20 +180,36 @@ func (s *Starter) NumberChanged(ctx context.Context, old Sender, newWaID, newUse
 }
 
 // UserIDChanged acts on Meta's user_changed_user_id: the customer paired with previous is now
-// paired with current. replaced is false when previous was paired with no customer (nothing to
-// move). Errors: ErrNoSender (an id missing), ErrUnavailable.
-func (s *Starter) UserIDChanged(ctx context.Context, previous, current string) (replaced bool, err error) {
+// paired with current. Meta regenerates a BSUID only when the user changes phone number, and
+// sends this type when it cannot share the new number: the cart's number no longer reaches the
+// person, so the customer's open flow ends cancelled (number_changed), as on
+// user_changed_number, rather than answer a later reply there. known is false when neither id
+// is paired with a customer (nothing to move, no flow to end); a redelivery, which finds the
+// pair already moved, still ends the flow (the first delivery may have failed at the signal).
+// Errors: ErrNoSender (an id missing), store.ErrUserIDConflict, ErrUnavailable.
+func (s *Starter) UserIDChanged(ctx context.Context, previous, current, messageID string) (known bool, err error) {
 	if previous == "" || current == "" {
 		return false, fmt.Errorf("%w: user_changed_user_id without both user ids", ErrNoSender)
 	}
-	replaced, err = s.consent.ReplaceUserID(ctx, workflows.UserIDHash(s.idKey, previous), workflows.UserIDHash(s.idKey, current))
-	if errors.Is(err, store.ErrUserIDConflict) {
-		return false, err // the store's answer, not an outage: a retry would get it again
-	}
+	was, now := workflows.UserIDHash(s.idKey, previous), workflows.UserIDHash(s.idKey, current)
+	key, known, err := s.consent.CustomerByUserID(ctx, was)
 	if err != nil {
 		return false, storeError(err)
 	}
-	return replaced, nil
+	if known {
+		_, err = s.consent.ReplaceUserID(ctx, was, now)
+	} else {
+		key, known, err = s.consent.CustomerByUserID(ctx, now)
+	}
+	switch {
+	case errors.Is(err, store.ErrUserIDConflict):
+		return false, err // the store's answer, not an outage: a retry would get it again
+	case err != nil:
+		return false, storeError(err)
+	case !known:
+		return false, nil
+	}
+	return true, s.endNumberChanged(ctx, key, messageID)
 }
 
 // rememberRefusal records a failed status's 131050 as a suppression, before the status reaches

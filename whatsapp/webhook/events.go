@@ -216,16 +216,33 @@ const (
 )
 
 // warningEvents are the notification events that need an operator: cartback's template cannot be
-// sent, or the number or account is restricted.
+// sent, or the number or account is restricted, disabled, deleted or disconnected.
 var warningEvents = map[string]bool{
+	// message_template_status_update
 	"PAUSED": true, "DISABLED": true, "REJECTED": true, "FLAGGED": true, "PENDING_DELETION": true, "LIMIT_EXCEEDED": true,
-	"DOWNGRADE": true, "ACCOUNT_VIOLATION": true, "ACCOUNT_RESTRICTION": true, "DISABLED_UPDATE": true, "BANNED": true,
+	// phone_number_quality_update ("FLAGGED" too)
+	"DOWNGRADE": true,
+	// account_update
+	"ACCOUNT_VIOLATION": true, "ACCOUNT_RESTRICTION": true, "DISABLED_UPDATE": true, "BANNED": true,
+	"ACCOUNT_DELETED": true, "ACCOUNT_OFFBOARDED": true, "PARTNER_APP_UNINSTALLED": true,
+}
+
+// fieldReasons say why a field that is about conversations, but not a customer's, reaches no flow.
+var fieldReasons = map[string]string{
+	"calls":                     "a call notification: cartback takes no calls",
+	"smb_message_echoes":        "messages the business sent from the WhatsApp Business app: not a customer's reply",
+	"history":                   "the WhatsApp Business app's chat history: not a customer's reply",
+	"smb_app_state_sync":        "the WhatsApp Business app's contacts: cartback keeps none",
+	"group_lifecycle_update":    "a group notification: cartback runs no groups",
+	"group_participants_update": "a group notification: cartback runs no groups",
+	"group_settings_update":     "a group notification: cartback runs no groups",
+	"group_status_update":       "a group notification: cartback runs no groups",
 }
 
 // notice describes a change of a field Events does not turn into events, from what its value says.
 func notice(skip Ignored, value json.RawMessage) Ignored {
-	if skip.Field == "calls" {
-		skip.Reason = "a call notification: cartback takes no calls"
+	if r, ok := fieldReasons[skip.Field]; ok {
+		skip.Reason = r
 		return skip
 	}
 	var n wireNotice
@@ -235,13 +252,20 @@ func notice(skip Ignored, value json.RawMessage) Ignored {
 	if n.TemplateName != "" {
 		fmt.Fprintf(&b, " for template %s (%s)", n.TemplateName, n.TemplateLanguage)
 	}
-	for _, part := range []struct{ name, v string }{{"event", n.Event}, {"reason", n.Reason}, {"new category", n.NewCategory}, {"current limit", n.CurrentLimit}} {
+	for _, part := range []struct{ name, v string }{
+		{"event", n.Event}, {"reason", n.Reason}, {"new category", n.NewCategory}, {"current limit", n.CurrentLimit},
+		{"new quality", n.NewQualityScore}, {"decision", n.Decision}, {"rejection reason", n.RejectionReason},
+		{"status", n.Status}, {"alert", strings.TrimSpace(n.AlertInfo.Severity + " " + n.AlertInfo.Type)},
+	} {
 		if part.v != "" && part.v != "NONE" {
 			fmt.Fprintf(&b, ", %s %s", part.name, part.v)
 		}
 	}
 	skip.Reason = b.String() + ": acknowledged, no flow reads it"
-	skip.Warning = warningEvents[strings.ToUpper(n.Event)]
+	skip.Warning = warningEvents[strings.ToUpper(n.Event)] ||
+		strings.EqualFold(n.NewQualityScore, "RED") || // the template is about to be paused
+		strings.EqualFold(n.Decision, "REJECTED") || // the account or the display name was refused
+		strings.EqualFold(n.AlertInfo.Severity, "CRITICAL")
 	return skip
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -385,8 +386,24 @@ func TestEventsEveryKind(t *testing.T) {
 		{"testdata/template_category_update.json", "template_category_update", "new category MARKETING", false},
 		{"testdata/phone_number_quality_update.json", "phone_number_quality_update", "event FLAGGED, current limit TIER_1K", true},
 		{"testdata/account_update.json", "account_update", "event ACCOUNT_VIOLATION", true},
+		{"testdata/template_status_disabled.json", "message_template_status_update", "for template cart_check_in (es_MX), event DISABLED", true},
+		{"testdata/message_template_quality_update.json", "message_template_quality_update", "for template cart_check_in (en_US), new quality RED", true},
+		{"testdata/message_template_components_update.json", "message_template_components_update", "for template cart_check_in (en_US)", false},
+		{"testdata/account_alerts.json", "account_alerts", "alert CRITICAL INCREASED_CAPABILITIES_ELIGIBILITY_FAILED", true},
+		{"testdata/account_review_update.json", "account_review_update", "decision REJECTED", true},
+		{"testdata/phone_number_name_update.json", "phone_number_name_update", "decision APPROVED:", false},
+		{"testdata/business_capability_update.json", "business_capability_update", "business_capability_update notification: acknowledged", false},
+		{"testdata/business_username_update.json", "business_username_update", "status approved", false},
+		{"testdata/security.json", "security", "event PIN_CHANGED", false},
+		{"testdata/partner_solutions.json", "partner_solutions", "event SOLUTION_CREATED", false},
+		{"testdata/payment_configuration_update.json", "payment_configuration_update", "status Active", false},
+		{"testdata/automatic_events.json", "automatic_events", "automatic_events notification: acknowledged", false},
+		{"testdata/history.json", "history", "chat history: not a customer's reply", false},
+		{"testdata/smb_message_echoes.json", "smb_message_echoes", "not a customer's reply", false},
+		{"testdata/smb_app_state_sync.json", "smb_app_state_sync", "cartback keeps none", false},
+		{"testdata/group_lifecycle_update.json", "group_lifecycle_update", "cartback runs no groups", false},
 	} {
-		t.Run(tc.field, func(t *testing.T) {
+		t.Run(tc.sample, func(t *testing.T) {
 			ev, ig := events(t, tc.sample)
 			if len(ev) != 0 || len(ig) != 1 {
 				t.Fatalf("events %+v ignored %+v: want one notification acknowledged, nothing for a flow", ev, ig)
@@ -395,5 +412,32 @@ func TestEventsEveryKind(t *testing.T) {
 				t.Errorf("%+v, want field %s, reason with %q, warning %v", ig[0], tc.field, tc.reason, tc.warning)
 			}
 		})
+	}
+}
+
+// Every sample in testdata gets a defined treatment: only messages and user_preferences changes
+// yield events, and every other change is acknowledged with its field and a reason of its own
+// (never "phone_number_id is not ours" for a notification that carries no metadata).
+func TestEverySampleHasATreatment(t *testing.T) {
+	names, err := filepath.Glob("testdata/*.json")
+	if err != nil || len(names) < 30 {
+		t.Fatalf("%d samples, %v", len(names), err)
+	}
+	for _, name := range names {
+		p, err := Parse(readSample(t, name))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		events, ignored := p.Events(ourPhoneNumberID)
+		if len(events) == 0 && len(ignored) == 0 {
+			t.Errorf("%s: neither events nor a reason", name)
+		}
+		for _, ig := range ignored {
+			notice := ig.Field != FieldMessages && ig.Field != FieldUserPreferences && !ig.Malformed
+			if ig.Reason == "" || (notice && strings.Contains(ig.Reason, "phone_number_id")) {
+				t.Errorf("%s: %+v, want the notification's own reason", name, ig)
+			}
+		}
 	}
 }

@@ -67,14 +67,23 @@ type wireChange struct {
 }
 
 // wireNotice is the value of a notification about the account, a template or the number rather than a
-// conversation (no metadata): the fields that say what happened.
+// conversation (no metadata): the fields that say what happened, each named in the reference of the
+// fields that carry it.
 type wireNotice struct {
-	Event            string `json:"event"`                     // APPROVED, PAUSED, DISABLED, FLAGGED, ...
+	Event            string `json:"event"`                     // APPROVED, PAUSED, DISABLED, FLAGGED, ACCOUNT_VIOLATION, PIN_CHANGED, ...
 	TemplateName     string `json:"message_template_name"`     // template notifications
 	TemplateLanguage string `json:"message_template_language"` // template notifications
-	Reason           string `json:"reason"`
-	NewCategory      string `json:"new_category"`  // template_category_update
-	CurrentLimit     string `json:"current_limit"` // phone_number_quality_update
+	Reason           string `json:"reason"`                    // message_template_status_update
+	NewCategory      string `json:"new_category"`              // template_category_update
+	CurrentLimit     string `json:"current_limit"`             // phone_number_quality_update
+	NewQualityScore  string `json:"new_quality_score"`         // message_template_quality_update: GREEN, YELLOW, RED, UNKNOWN
+	Decision         string `json:"decision"`                  // account_review_update, phone_number_name_update
+	RejectionReason  string `json:"rejection_reason"`          // phone_number_name_update
+	Status           string `json:"status"`                    // business_username_update, payment_configuration_update
+	AlertInfo        struct {
+		Severity string `json:"alert_severity"` // CRITICAL, WARNING, INFORMATIONAL
+		Type     string `json:"alert_type"`
+	} `json:"alert_info"` // account_alerts
 }
 
 type wireValue struct {
@@ -94,10 +103,13 @@ type wireMetadata struct {
 
 // wireContact is one contacts[] entry: who a change's messages are from, or its statuses to. Since
 // Meta's business-scoped user IDs, wa_id (the number) may be missing and user_id (the BSUID) is set.
+// The parent BSUIDs (parent_user_id, from_parent_user_id, recipient_parent_user_id, "US.ENT.…") are
+// not read: Meta sends them only to portfolios enrolled in a parent BSUID account, always beside the
+// portfolio's own user_id, which is what cartback pairs. Nor is profile.username: a display handle
+// that the user may change, never an identity.
 type wireContact struct {
-	WaID         string `json:"wa_id"`
-	UserID       string `json:"user_id"`
-	ParentUserID string `json:"parent_user_id"`
+	WaID   string `json:"wa_id"`
+	UserID string `json:"user_id"`
 }
 
 type wireMessage struct {
