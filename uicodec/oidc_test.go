@@ -159,7 +159,11 @@ type oidcEndpoint struct {
 
 func (e *oidcEndpoint) clock() time.Time { e.mu.Lock(); defer e.mu.Unlock(); return e.now }
 
-func (e *oidcEndpoint) advance(d time.Duration) { e.mu.Lock(); defer e.mu.Unlock(); e.now = e.now.Add(d) }
+func (e *oidcEndpoint) advance(d time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.now = e.now.Add(d)
+}
 
 // newOIDCEndpoint is the endpoint verifying the fake issuer's tokens; secret may be empty (OIDC only).
 func newOIDCEndpoint(t *testing.T, secret string) *oidcEndpoint {

@@ -19,11 +19,13 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/sirupsen/logrus"
 	"go.temporal.io/sdk/converter"
 )
 
@@ -63,6 +65,8 @@ type Options struct {
 	SessionLifetime time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Log gets the 5xx answers' causes; nil discards them.
+	Log logrus.FieldLogger
 }
 
 // Handler serves the endpoint under Prefix.
@@ -85,6 +89,11 @@ func New(opts Options) (*Handler, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Log == nil {
+		discard := logrus.New()
+		discard.SetOutput(io.Discard)
+		opts.Log = discard
 	}
 	return &Handler{opts: opts, codec: converter.NewPayloadCodecHTTPHandler(opts.Codec)}, nil
 }
@@ -128,6 +137,7 @@ func (h *Handler) serveCodec(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := h.authorize(r); err != nil {
 		if !errors.Is(err, errToken) { // the issuer's keys could not be had
+			h.opts.Log.WithError(err).Error("the codec endpoint cannot verify OIDC tokens")
 			http.Error(w, "cannot verify the token now: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
@@ -193,6 +203,9 @@ func (h *Handler) authorize(r *http.Request) error {
 		if !errors.Is(err, errToken) {
 			return err
 		}
+	}
+	if len(errs) == 0 {
+		return errToken
 	}
 	return fmt.Errorf("%w: %v", errToken, errors.Join(errs...))
 }

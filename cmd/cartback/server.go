@@ -59,7 +59,7 @@ func withCodecEndpoint(h http.Handler, cfg config.Config, log logrus.FieldLogger
 		}
 		return h, nil
 	}
-	opts := uicodec.Options{Origin: cfg.Codec.Origin, Secret: cfg.Codec.Secret}
+	opts := uicodec.Options{Origin: cfg.Codec.Origin, Secret: cfg.Codec.Secret, Log: log}
 	if cfg.Codec.OIDCIssuer != "" {
 		verifier, err := uicodec.NewOIDC(cfg.Codec.OIDCIssuer, cfg.Codec.OIDCAudience, nil, nil)
 		if err != nil {
