@@ -7,10 +7,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/cartback/cartback/internal/teststore"
 )
 
-// These tests need no Temporal: every answer here is decided before any call to it, or is the
-// answer to Temporal being unreachable.
+// These tests need no Temporal (but readyz's): every answer here is decided before any call to
+// it, or is the answer to Temporal being unreachable.
 
 func TestAPIRequiresTheKey(t *testing.T) {
 	t.Parallel()
@@ -197,6 +200,21 @@ func TestHealthz(t *testing.T) {
 	}
 }
 
+// readyz needs both of what every start and STOP needs: Temporal and cartback's store.
+func TestReadyzNeedsTemporalAndTheStore(t *testing.T) {
+	t.Parallel()
+	e := startFlowEnv(t)
+	if a := do(t, e.server, http.MethodGet, "/readyz", nil, nil); a.status != http.StatusOK {
+		t.Fatalf("readyz with both up: %d %s, want 200", a.status, a.body)
+	}
+	closed := teststore.Open(t)
+	closed.Close()
+	a := do(t, newServer(t, e.client, e.ns, closed, 2*time.Second), http.MethodGet, "/readyz", nil, nil)
+	if a.status != http.StatusServiceUnavailable || a.apiErr(t).Code != "unavailable" {
+		t.Errorf("readyz with the store closed: %d %s, want 503 unavailable", a.status, a.body)
+	}
+}
+
 func TestUnknownRoutes(t *testing.T) {
 	t.Parallel()
 	s := unreachableServer(t)
@@ -205,5 +223,24 @@ func TestUnknownRoutes(t *testing.T) {
 	}
 	if a := do(t, s, http.MethodPut, "/healthz", nil, nil); a.status != http.StatusMethodNotAllowed {
 		t.Errorf("wrong method: %d %s", a.status, a.body)
+	}
+	// Every route's wrong method is a 405 naming the right ones, the /v1 routes too (mux alone
+	// answers most of them 404).
+	for target, allow := range map[string]string{
+		"/webhooks/whatsapp":             "GET, POST",
+		"/v1/carts":                      "POST",
+		"/v1/carts/c1":                   "DELETE, GET",
+		"/v1/carts/c1/purchase":          "POST",
+		"/v1/coupons/check":              "POST",
+		"/v1/suppressions":               "GET, POST",
+		"/v1/suppressions/" + testAPIKey: "DELETE",
+	} {
+		a := api(t, s, http.MethodPatch, target, nil)
+		if a.status != http.StatusMethodNotAllowed || a.apiErr(t).Code != "method_not_allowed" || a.header.Get("Allow") != allow {
+			t.Errorf("PATCH %s: %d Allow %q %s, want 405 Allow %q", target, a.status, a.header.Get("Allow"), a.body, allow)
+		}
+	}
+	if a := do(t, s, http.MethodPatch, "/v1/carts", nil, nil); a.status != http.StatusUnauthorized {
+		t.Errorf("PATCH /v1/carts without a key: %d, want 401 before any 405", a.status)
 	}
 }

@@ -177,8 +177,9 @@ func TestConsentScenarios(t *testing.T) {
 		if a := api(t, e.server, http.MethodDelete, "/v1/suppressions/not-a-key", nil); a.status != http.StatusBadRequest {
 			t.Errorf("DELETE a malformed key: %d %s, want 400", a.status, a.body)
 		}
-		if a := api(t, e.server, http.MethodPost, "/v1/suppressions", []byte(`{"phone": "6505551234"}`)); a.status != http.StatusUnprocessableEntity {
-			t.Errorf("POST a number without +: %d %s, want 422", a.status, a.body)
+		if a := api(t, e.server, http.MethodPost, "/v1/suppressions", []byte(`{"phone": "6505551234"}`)); a.status != http.StatusUnprocessableEntity ||
+			a.apiErr(t).Code != "invalid_suppression" || a.apiErr(t).Fields["phone"] == "" {
+			t.Errorf("POST a number without +: %d %s, want 422 invalid_suppression naming phone", a.status, a.body)
 		}
 	})
 }

@@ -63,7 +63,7 @@ func statusOf(err error) *apiError {
 		}
 		return e
 	case errors.As(err, &invalid):
-		return &apiError{status: http.StatusUnprocessableEntity, Code: "invalid_cart", Message: "some fields are invalid", Fields: invalid.Fields}
+		return &apiError{status: http.StatusUnprocessableEntity, Code: "invalid_" + invalid.Subject(), Message: "some fields are invalid", Fields: invalid.Fields}
 	case errors.As(err, &busy):
 		return &apiError{status: http.StatusConflict, Code: "customer_busy", Message: busy.Error() + ": one conversation per customer at a time", CartID: busy.CartID}
 	case errors.As(err, &refused):

@@ -17,8 +17,8 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// readyz answers 200 only while Temporal answers, so that a load balancer stops sending traffic
-// this process cannot act on.
+// readyz answers 200 only while Temporal and cartback's store answer, so that a load balancer
+// stops sending traffic this process cannot act on.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.CallTimeout)
 	defer cancel()

@@ -7,7 +7,10 @@ package server
 import (
 	"errors"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -82,27 +85,37 @@ func (s *Server) routes() {
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, &apiError{status: http.StatusNotFound, Code: "no_route", Message: "no such route"})
 	})
-	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		writeError(w, &apiError{status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Message: "method not allowed"})
-	})
 
-	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet)
-	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet)
-	r.HandleFunc("/openapi.yaml", s.openAPI).Methods(http.MethodGet)
-	r.HandleFunc("/webhooks/whatsapp", s.verifyWebhook).Methods(http.MethodGet)
-	r.HandleFunc("/webhooks/whatsapp", s.receiveWebhook).Methods(http.MethodPost)
+	handle(r, "/healthz", byMethod{http.MethodGet: s.healthz})
+	handle(r, "/readyz", byMethod{http.MethodGet: s.readyz})
+	handle(r, "/openapi.yaml", byMethod{http.MethodGet: s.openAPI})
+	handle(r, "/webhooks/whatsapp", byMethod{http.MethodGet: s.verifyWebhook, http.MethodPost: s.receiveWebhook})
 
 	api := r.PathPrefix("/v1").Subrouter()
 	api.Use(s.authenticate)
-	// First: mux v1.8.1 forgets a 405 of an earlier route when a later one shares the /v1 prefix.
-	api.HandleFunc("/coupons/check", s.checkCoupon).Methods(http.MethodPost)
-	api.HandleFunc("/carts", s.startCart).Methods(http.MethodPost)
-	api.HandleFunc("/carts/{cart_id}", s.cartState).Methods(http.MethodGet)
-	api.HandleFunc("/carts/{cart_id}", s.cancelCart).Methods(http.MethodDelete)
-	api.HandleFunc("/carts/{cart_id}/purchase", s.purchaseCart).Methods(http.MethodPost)
-	api.HandleFunc("/suppressions", s.addSuppression).Methods(http.MethodPost)
-	api.HandleFunc("/suppressions", s.listSuppressions).Methods(http.MethodGet)
-	api.HandleFunc("/suppressions/{customer_key}", s.removeSuppression).Methods(http.MethodDelete)
+	handle(api, "/coupons/check", byMethod{http.MethodPost: s.checkCoupon})
+	handle(api, "/carts", byMethod{http.MethodPost: s.startCart})
+	handle(api, "/carts/{cart_id}", byMethod{http.MethodGet: s.cartState, http.MethodDelete: s.cancelCart})
+	handle(api, "/carts/{cart_id}/purchase", byMethod{http.MethodPost: s.purchaseCart})
+	handle(api, "/suppressions", byMethod{http.MethodPost: s.addSuppression, http.MethodGet: s.listSuppressions})
+	handle(api, "/suppressions/{customer_key}", byMethod{http.MethodDelete: s.removeSuppression})
+}
+
+// byMethod is one path's handlers by HTTP method.
+type byMethod map[string]http.HandlerFunc
+
+// handle routes path's methods, then the path alone to answer any other method 405 with Allow:
+// mux v1.8.1 forgets a route's 405 when a later route shares its prefix, and answers 404.
+func handle(r *mux.Router, path string, handlers byMethod) {
+	allowed := slices.Sorted(maps.Keys(handlers))
+	for _, m := range allowed {
+		r.HandleFunc(path, handlers[m]).Methods(m)
+	}
+	allow := strings.Join(allowed, ", ")
+	r.HandleFunc(path, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Allow", allow)
+		writeError(w, &apiError{status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Message: "method not allowed; allowed: " + allow})
+	})
 }
 
 // ServeHTTP serves the API.

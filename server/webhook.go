@@ -92,8 +92,23 @@ func (s *Server) receiveWebhook(w http.ResponseWriter, r *http.Request) {
 // maxEventsPerCustomer bounds what one webhook body may signal to one customer's flow. A shopper
 // sends a handful of messages at a time, and the template's statuses are three; a body with more
 // for one customer is a flood, which would fill the run's history (Temporal refuses a run's
-// 10,001st signal). The rest are logged in the summary and acknowledged.
+// 10,001st signal). The rest are logged in the summary and acknowledged, save what changes consent.
 const maxEventsPerCustomer = 20
+
+// changesConsent reports the events the bound never drops: a shopper's stop or start, Meta's
+// marketing preference, a number or user id change. None adds replies to a run, and a STOP after a
+// flood is still a stop.
+func changesConsent(e webhook.Event) bool {
+	switch {
+	case e.Kind == webhook.KindPreference:
+		return true
+	case e.Kind != webhook.KindMessage:
+		return false
+	case e.Message.System != nil:
+		return true
+	}
+	return starter.ChangesConsent(workflows.Reply{Text: e.Message.Text, Payload: e.Message.Payload})
+}
 
 // webhookWorkers is how many customers' events one webhook delivers at once: Meta batches many
 // customers in one body, and each signal is a round trip to Temporal.
@@ -116,7 +131,7 @@ func (s *Server) deliverEvents(ctx context.Context, notes *webhookNotes, events 
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
 		}
-		if len(groups[k]) >= maxEventsPerCustomer {
+		if len(groups[k]) >= maxEventsPerCustomer && !changesConsent(e) {
 			notes.add(logrus.WarnLevel, fmt.Sprintf("over %d events for one customer in one webhook, acknowledged", maxEventsPerCustomer),
 				logrus.Fields{"customer": k, "kind": e.Kind})
 			continue

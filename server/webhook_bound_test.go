@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/server/temporal"
 	"go.temporal.io/server/temporaltest"
 
+	"github.com/cartback/cartback/starter"
 	"github.com/cartback/cartback/workflows"
 )
 
@@ -55,6 +56,19 @@ func testBoundsSignalsPerFlow(t *testing.T, e *flowEnv) {
 	if summaries != 2 {
 		t.Errorf("%d summaries for two webhooks, want 2", summaries)
 	}
+}
+
+// The bound drops chatter, never consent: a STOP after more than maxEventsPerCustomer messages in
+// one body still suppresses the shopper and ends the flow.
+func testStopPastTheBound(t *testing.T, e *flowEnv) {
+	const phone, waID = "+52 55 3000 0004", "5215530000004"
+	e.start(t, "bound-stop", phone)
+	e.sent(t, phone, 1)
+
+	flood := append(chatter(waID, 0, maxEventsPerCustomer+5), textMessage(waID, "wamid.bound.stop", "STOP"))
+	e.hook(t, payload(t, change(testPhoneNumberID, messages(flood...))))
+	e.optedOut(t, "bound-stop", "keyword")
+	e.refused(t, e.server, "bound-stop-2", phone, http.StatusUnprocessableEntity, starter.RefusedSuppressed)
 }
 
 // A run whose history reached Temporal's signal limit refuses the signal with an InvalidArgument:

@@ -62,6 +62,7 @@ func TestWebhookOnTemporal(t *testing.T) {
 		"a malformed item loses only itself": testBatchWithMalformedItems,
 		"10,000 strangers are a summary":     testStrangersLogASummary,
 		"at most 20 signals per flow":        testBoundsSignalsPerFlow,
+		"a STOP past the bound still stops":  testStopPastTheBound,
 		"a redelivered webhook signals once": testRedeliveredSignalsOnce,
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -23,6 +23,7 @@ type Consent interface {
 	LinkUserID(ctx context.Context, customerKey, userIDHash string) error
 	CustomerByUserID(ctx context.Context, userIDHash string) (string, bool, error)
 	ReplaceUserID(ctx context.Context, oldHash, newHash string) (bool, error)
+	Ping(ctx context.Context) error
 }
 
 // Policy says who may get a template (the README's "Messaging policy").
@@ -106,7 +107,7 @@ func storeError(err error) error {
 func (s *Starter) Suppress(ctx context.Context, number, source string) (store.Suppression, bool, error) {
 	e164, err := phone.Normalize(number)
 	if err != nil {
-		return store.Suppression{}, false, &ValidationError{Fields: map[string]string{"phone": err.Error()}}
+		return store.Suppression{}, false, &ValidationError{Of: "suppression", Fields: map[string]string{"phone": err.Error()}}
 	}
 	if source = strings.TrimSpace(source); source == "" {
 		source = "storefront"

@@ -27,15 +27,24 @@ var ErrSignalLimit = errors.New("the flow takes no more signals: its run reached
 // in server v1.32.1), the only way to tell it from the other InvalidArguments.
 const signalLimitMessage = "exceeded workflow execution limit for signal events"
 
-// ValidationError lists the fields of a cart whose values are wrong, by JSON path
+// ValidationError lists the fields of a request body whose values are wrong, by JSON path
 // ("customer.phone", "items[2].quantity"), each with what is expected.
 type ValidationError struct {
+	Of     string // what the body is: "cart" when empty, "suppression"
 	Fields map[string]string
+}
+
+// Subject is what the invalid body is: a cart unless Of says otherwise.
+func (e *ValidationError) Subject() string {
+	if e.Of == "" {
+		return "cart"
+	}
+	return e.Of
 }
 
 func (e *ValidationError) Error() string {
 	var b strings.Builder
-	b.WriteString("invalid cart:")
+	b.WriteString("invalid " + e.Subject() + ":")
 	for _, f := range slices.Sorted(maps.Keys(e.Fields)) {
 		fmt.Fprintf(&b, " %s %s;", f, e.Fields[f])
 	}

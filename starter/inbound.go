@@ -76,15 +76,14 @@ func (s *Starter) MessageFrom(ctx context.Context, who Sender, r workflows.Reply
 	if err != nil {
 		return err
 	}
-	typed := r.Payload == ""
-	switch {
-	case workflows.IsStopPayload(r.Payload):
+	switch consentOf(r) {
+	case stopButton:
 		_, _, err := s.suppressCustomer(ctx, c, store.ReasonButton, "whatsapp button", r.MessageID)
 		return err
-	case typed && workflows.IsStopKeyword(r.Text):
+	case stopWord:
 		_, _, err := s.suppressCustomer(ctx, c, store.ReasonKeyword, "whatsapp message", r.MessageID)
 		return err
-	case typed && workflows.IsStartKeyword(r.Text):
+	case startWord:
 		if _, err := s.consent.Lift(ctx, c.key, store.LiftOnStart...); err != nil {
 			return storeError(err)
 		}
@@ -95,6 +94,33 @@ func (s *Starter) MessageFrom(ctx context.Context, who Sender, r workflows.Reply
 	r.From = strings.TrimPrefix(who.WaID, "+")
 	return s.signal(ctx, workflows.WorkflowIDOf(c.key), workflows.ReplySignal, requestID("reply", r.MessageID), r)
 }
+
+// consentChange is what a shopper's message does to their consent.
+type consentChange int
+
+const (
+	noChange   consentChange = iota // a reply, for the open flow
+	stopButton                      // the template's "Stop promotions" button
+	stopWord                        // a typed stop keyword (STOP, BAJA, ...)
+	startWord                       // a typed START, lifting the shopper's own stop
+)
+
+func consentOf(r workflows.Reply) consentChange {
+	typed := r.Payload == ""
+	switch {
+	case workflows.IsStopPayload(r.Payload):
+		return stopButton
+	case typed && workflows.IsStopKeyword(r.Text):
+		return stopWord
+	case typed && workflows.IsStartKeyword(r.Text):
+		return startWord
+	}
+	return noChange
+}
+
+// ChangesConsent reports whether a shopper's message stops or restarts their messages rather than
+// answers a flow: the webhook never drops such a message, however many came before it.
+func ChangesConsent(r workflows.Reply) bool { return consentOf(r) != noChange }
 
 // Preference acts on Meta's user_preferences for marketing messages: "stop" suppresses the
 // customer and ends the open flow; "resume" lifts what Meta reported (that stop, and 131050

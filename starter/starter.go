@@ -92,11 +92,14 @@ func (s *Starter) CustomerKey(number string) string { return workflows.CustomerK
 // UserIDHash is how logs and the store name a business-scoped user id: never the id itself.
 func (s *Starter) UserIDHash(userID string) string { return workflows.UserIDHash(s.idKey, userID) }
 
-// Ready reports whether Temporal answers.
+// Ready reports whether Temporal and cartback's store both answer: every start and every STOP
+// needs both.
 func (s *Starter) Ready(ctx context.Context) error {
-	_, err := s.c.CheckHealth(ctx, &client.CheckHealthRequest{})
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	if _, err := s.c.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		return fmt.Errorf("%w: Temporal: %w", ErrUnavailable, err)
+	}
+	if err := s.consent.Ping(ctx); err != nil {
+		return storeError(err)
 	}
 	return nil
 }
