@@ -9,6 +9,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"slices"
 	"strconv"
@@ -150,6 +151,9 @@ func (p Payload) Off() bool { return p.Keys != nil && len(p.Keys) == 0 }
 type Codec struct {
 	Origin string // CARTBACK_CODEC_ORIGIN: the Web UI's origin, the only one CORS lets in
 	Secret string // CARTBACK_CODEC_SECRET: the password of the endpoint's login
+	// OIDCIssuer and OIDCAudience (CARTBACK_CODEC_OIDC_*) verify the access tokens of a UI whose
+	// operators log in with OpenID Connect.
+	OIDCIssuer, OIDCAudience string
 }
 
 // Events is where flows' outcomes are reported.
@@ -379,8 +383,14 @@ var settings = []setting{
 		Description: "the Web UI's origin (`https://temporal-ui.example.com`): serves the codec endpoint (`/codec/encode`, `/codec/decode`) to it, the only origin CORS lets in (`dev` wires its own UI)"},
 		field: func(c *Config) any { return &c.Codec.Origin }, url: true, check: isOrigin, requiredWith: "CARTBACK_CODEC_SECRET"},
 	{Variable: Variable{Name: "CARTBACK_CODEC_SECRET", Secret: true, ReadBy: serverOnly,
-		Description: "the password of the codec endpoint's login (`/codec/login`), at least 16 characters: it sets the cookie the Web UI sends with `TEMPORAL_CODEC_INCLUDE_CREDENTIALS=true`"},
-		field: func(c *Config) any { return &c.Codec.Secret }, requiredWith: "CARTBACK_CODEC_ORIGIN"},
+		Description: "the password of the codec endpoint's login (`/codec/login`), at least 16 characters: it sets the cookie the Web UI sends with `TEMPORAL_CODEC_INCLUDE_CREDENTIALS=true`; this or `CARTBACK_CODEC_OIDC_ISSUER` is required with `CARTBACK_CODEC_ORIGIN`"},
+		field: func(c *Config) any { return &c.Codec.Secret }},
+	{Variable: Variable{Name: "CARTBACK_CODEC_OIDC_ISSUER", ReadBy: serverOnly,
+		Description: "where operators log in to the Web UI with OIDC: the issuer (its tokens' `iss`, `https://login.example.com/realms/ops`) whose access tokens, passed by the UI with `TEMPORAL_CODEC_PASS_ACCESS_TOKEN=true`, the codec endpoint accepts (JWTs, RS256 or ES256, checked against the keys of `<issuer>/.well-known/openid-configuration`)"},
+		field: func(c *Config) any { return &c.Codec.OIDCIssuer }, check: isIssuer, requiredWith: "CARTBACK_CODEC_OIDC_AUDIENCE"},
+	{Variable: Variable{Name: "CARTBACK_CODEC_OIDC_AUDIENCE", ReadBy: serverOnly,
+		Description: "the audience (`aud`) those tokens must name: the API your provider issues the UI's access tokens for, or the UI's client ID where its access tokens are not JWTs (the UI's ID token is then checked)"},
+		field: func(c *Config) any { return &c.Codec.OIDCAudience }, requiredWith: "CARTBACK_CODEC_OIDC_ISSUER"},
 
 	// cartback dev.
 	{Variable: Variable{Name: "CARTBACK_DATA_DIR", Default: DefaultDataDir, ReadBy: devAndItsClients,
@@ -499,6 +509,12 @@ func (r *reader) crossCheck(c *Config) {
 	if c.Codec.Origin != "" && len(c.Payload.Keys) == 0 {
 		r.fail("CARTBACK_CODEC_ORIGIN", "is set, but CARTBACK_PAYLOAD_KEYS is not: the codec endpoint has nothing to decrypt with")
 	}
+	if c.Codec.Origin != "" && c.Codec.Secret == "" && c.Codec.OIDCIssuer == "" {
+		r.fail("CARTBACK_CODEC_ORIGIN", "is set, but neither CARTBACK_CODEC_SECRET nor CARTBACK_CODEC_OIDC_ISSUER is: the codec endpoint would show customers' data to anyone")
+	}
+	if c.Codec.OIDCIssuer != "" && c.Codec.Origin == "" {
+		r.fail("CARTBACK_CODEC_OIDC_ISSUER", "is set, but CARTBACK_CODEC_ORIGIN is not: the codec endpoint is served to that origin only")
+	}
 }
 
 // reader reads variables and collects every problem, so that one start reports them all.
@@ -611,6 +627,18 @@ func isOrigin(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return fmt.Errorf("must be an origin, scheme://host[:port] with no path, not %q", raw)
+	}
+	return nil
+}
+
+// isIssuer checks an OIDC issuer: an https URL without query or fragment (OpenID Connect
+// Discovery 1.0, 2), or http on loopback for a local provider. It is kept verbatim, trailing slash
+// included: tokens' iss must equal it.
+func isIssuer(raw string) error {
+	u, err := url.Parse(raw)
+	loopback := err == nil && u.Scheme == "http" && (u.Hostname() == "localhost" || net.ParseIP(u.Hostname()).IsLoopback())
+	if err != nil || (u.Scheme != "https" && !loopback) || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("must be an https URL with no query (its tokens' iss, e.g. https://login.example.com/realms/ops), not %q", raw)
 	}
 	return nil
 }

@@ -25,6 +25,15 @@ func TestPayloadAndCodecSettings(t *testing.T) {
 	if c.Codec.Origin != "https://temporal-ui.example.com" {
 		t.Errorf("origin %q", c.Codec.Origin)
 	}
+	oidc, err := Load(env(map[string]string{
+		"CARTBACK_PAYLOAD_KEYS": "k1:" + k1, "CARTBACK_PAYLOAD_KEY_ID": "k1",
+		"CARTBACK_CODEC_ORIGIN":      "https://temporal-ui.example.com",
+		"CARTBACK_CODEC_OIDC_ISSUER": "https://tenant.auth0.com/", "CARTBACK_CODEC_OIDC_AUDIENCE": "temporal-ui",
+	}))
+	// The issuer is kept verbatim: its tokens' iss ends with that slash.
+	if err != nil || oidc.Codec.OIDCIssuer != "https://tenant.auth0.com/" || oidc.Codec.OIDCAudience != "temporal-ui" || oidc.Codec.Secret != "" {
+		t.Errorf("OIDC without a password: %+v, %v", oidc.Codec, err)
+	}
 
 	off, err := Load(env(nil))
 	if err != nil || len(off.Payload.Keys) != 0 || off.Payload.KeyID != "" {
@@ -46,8 +55,17 @@ func TestPayloadAndCodecSettings(t *testing.T) {
 			[]string{`CARTBACK_PAYLOAD_KEYS has a key for "k1" of 18 bytes: AES-256 needs 32`}},
 		{"no id", map[string]string{"CARTBACK_PAYLOAD_KEYS": k1, "CARTBACK_PAYLOAD_KEY_ID": "k1"},
 			[]string{"CARTBACK_PAYLOAD_KEYS has an entry without a key id"}},
-		{"a codec origin without a secret nor keys", map[string]string{"CARTBACK_CODEC_ORIGIN": "https://ui.example.com"},
-			[]string{"CARTBACK_CODEC_SECRET is required when CARTBACK_CODEC_ORIGIN is set", "CARTBACK_CODEC_ORIGIN is set, but CARTBACK_PAYLOAD_KEYS is not"}},
+		{"a codec origin without a credential nor keys", map[string]string{"CARTBACK_CODEC_ORIGIN": "https://ui.example.com"},
+			[]string{"CARTBACK_CODEC_ORIGIN is set, but neither CARTBACK_CODEC_SECRET nor CARTBACK_CODEC_OIDC_ISSUER is", "CARTBACK_CODEC_ORIGIN is set, but CARTBACK_PAYLOAD_KEYS is not"}},
+		{"a secret without an origin", map[string]string{"CARTBACK_CODEC_SECRET": "a codec password of some length"},
+			[]string{"CARTBACK_CODEC_ORIGIN is required when CARTBACK_CODEC_SECRET is set"}},
+		{"an issuer without its audience nor an origin", map[string]string{"CARTBACK_CODEC_OIDC_ISSUER": "https://login.example.com/realms/ops"},
+			[]string{"CARTBACK_CODEC_OIDC_AUDIENCE is required when CARTBACK_CODEC_OIDC_ISSUER is set", "CARTBACK_CODEC_OIDC_ISSUER is set, but CARTBACK_CODEC_ORIGIN is not"}},
+		{"an audience without an issuer", map[string]string{"CARTBACK_CODEC_OIDC_AUDIENCE": "ui"},
+			[]string{"CARTBACK_CODEC_OIDC_ISSUER is required when CARTBACK_CODEC_OIDC_AUDIENCE is set"}},
+		{"an issuer over plain http", map[string]string{"CARTBACK_PAYLOAD_KEYS": "k1:" + k1, "CARTBACK_PAYLOAD_KEY_ID": "k1",
+			"CARTBACK_CODEC_ORIGIN": "https://ui.example.com", "CARTBACK_CODEC_OIDC_ISSUER": "http://login.example.com", "CARTBACK_CODEC_OIDC_AUDIENCE": "ui"},
+			[]string{"CARTBACK_CODEC_OIDC_ISSUER must be an https URL"}},
 		{"an origin with a path, a short secret", map[string]string{"CARTBACK_PAYLOAD_KEYS": "k1:" + k1, "CARTBACK_PAYLOAD_KEY_ID": "k1",
 			"CARTBACK_CODEC_ORIGIN": "https://ui.example.com/namespaces", "CARTBACK_CODEC_SECRET": "short"},
 			[]string{"CARTBACK_CODEC_ORIGIN must be an origin", "CARTBACK_CODEC_SECRET must be at least 16 characters"}},

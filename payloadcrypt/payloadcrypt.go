@@ -19,6 +19,7 @@ import (
 
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -194,4 +195,14 @@ func DataConverter(c *Codec) converter.DataConverter {
 		return converter.GetDefaultDataConverter()
 	}
 	return converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), c)
+}
+
+// FailureConverter is the SDK's default failure converter over DataConverter(c) that, with c, also
+// moves each failure's message and stack trace into a payload, sealed like the others: Temporal
+// stores them in clear otherwise, and an error's text may quote what it failed on. Failures written
+// before pass through (the SDK decodes only those that carry the payload).
+func FailureConverter(c *Codec) converter.FailureConverter {
+	return temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{
+		DataConverter: DataConverter(c), EncodeCommonAttributes: c != nil,
+	})
 }

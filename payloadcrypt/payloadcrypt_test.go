@@ -3,11 +3,14 @@ package payloadcrypt_test
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"strings"
 	"testing"
 
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/cartback/cartback/payloadcrypt"
 )
@@ -159,5 +162,37 @@ func TestParseKeys(t *testing.T) {
 		if err != nil && (strings.Contains(err.Error(), k1) || strings.Contains(err.Error(), short)) {
 			t.Errorf("ParseKeys(%q): the error repeats the key: %v", tc.in, err)
 		}
+	}
+}
+
+// TestFailuresAreSealed: with a key, an error's message (and stack trace) is stored sealed, and
+// read back whole; a failure stored in clear before still reads; without a key, failures are the
+// SDK's default.
+func TestFailuresAreSealed(t *testing.T) {
+	c := codec(t, payloadcrypt.Keys{"k1": key(1)}, "k1")
+	fc := payloadcrypt.FailureConverter(c)
+	msg := "the Graph API refused the send to " + shopper.Phone
+	f := fc.ErrorToFailure(temporal.NewApplicationError(msg, "SendError"))
+	stored, err := protojson.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(stored, []byte(shopper.Phone)) || bytes.Contains(stored, []byte(base64.StdEncoding.EncodeToString([]byte(shopper.Phone))[:12])) {
+		t.Fatalf("the stored failure shows the number: %s", stored)
+	}
+	if got := string(f.GetEncodedAttributes().GetMetadata()[converter.MetadataEncoding]); got != payloadcrypt.Encoding {
+		t.Fatalf("the failure's attributes are stored as %q", got)
+	}
+	var appErr *temporal.ApplicationError
+	if err := fc.FailureToError(f); !errors.As(err, &appErr) || appErr.Message() != msg || appErr.Type() != "SendError" {
+		t.Errorf("read back %v", err)
+	}
+
+	old := temporal.GetDefaultFailureConverter().ErrorToFailure(temporal.NewApplicationError("stored before", "SendError"))
+	if err := fc.FailureToError(old); !errors.As(err, &appErr) || appErr.Message() != "stored before" {
+		t.Errorf("a failure in clear reads %v", err)
+	}
+	if f := payloadcrypt.FailureConverter(nil).ErrorToFailure(errors.New(msg)); f.GetMessage() != msg || f.GetEncodedAttributes() != nil {
+		t.Errorf("without a key: %v", f)
 	}
 }

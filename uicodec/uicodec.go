@@ -5,9 +5,10 @@
 //
 // A browser on the UI's origin (and no other: CORS) may call it with a credential: the cookie that
 // the endpoint's small login (/codec/login, one password) sets, which the UI sends when its codec
-// settings include credentials. Tools outside a browser (the temporal CLI's --codec-auth) send the
-// password as a bearer token instead. Without a password (the dev stack, on loopback) no credential
-// is asked.
+// settings include credentials; or, where operators log in to the UI with OpenID Connect, the
+// access token the UI passes (passAccessToken), a JWT verified against the issuer's keys. Tools
+// outside a browser (the temporal CLI's --codec-auth) send the password or a token as a bearer
+// instead. Without either credential configured (the dev stack, on loopback) none is asked.
 package uicodec
 
 import (
@@ -18,11 +19,13 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/sirupsen/logrus"
 	"go.temporal.io/sdk/converter"
 )
 
@@ -42,7 +45,8 @@ const (
 	maxBody = 16 << 20
 )
 
-// The headers the UI sends with its codec calls (Authorization when it passes its access token).
+// The headers the UI sends with its codec calls: Authorization (its access token) and
+// Authorization-Extras (its ID token) when it passes its tokens.
 const allowedHeaders = "Content-Type, X-Namespace, Authorization, Authorization-Extras"
 
 // Options configure the endpoint.
@@ -52,13 +56,17 @@ type Options struct {
 	// Origin is the Web UI's origin, scheme://host[:port]: the only one a browser may call from.
 	// Required.
 	Origin string
-	// Secret is the login's password (CARTBACK_CODEC_SECRET); it also keys the session cookie. Empty
-	// asks for no credential: for a UI and an endpoint both on loopback only.
+	// Secret is the login's password (CARTBACK_CODEC_SECRET); it also keys the session cookie.
 	Secret string
+	// OIDC verifies the tokens of a UI whose operators log in with OpenID Connect. With neither it
+	// nor Secret no credential is asked: for a UI and an endpoint both on loopback only.
+	OIDC *OIDC
 	// SessionLifetime is how long a login lasts; zero means DefaultSessionLifetime.
 	SessionLifetime time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Log gets the 5xx answers' causes; nil discards them.
+	Log logrus.FieldLogger
 }
 
 // Handler serves the endpoint under Prefix.
@@ -81,6 +89,11 @@ func New(opts Options) (*Handler, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Log == nil {
+		discard := logrus.New()
+		discard.SetOutput(io.Discard)
+		opts.Log = discard
 	}
 	return &Handler{opts: opts, codec: converter.NewPayloadCodecHTTPHandler(opts.Codec)}, nil
 }
@@ -122,26 +135,79 @@ func (h *Handler) serveCodec(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	if !h.authorized(r) {
-		http.Error(w, "log in at "+Prefix+"/login first", http.StatusUnauthorized)
+	if err := h.authorize(r); err != nil {
+		if !errors.Is(err, errToken) { // the issuer's keys could not be had
+			h.opts.Log.WithError(err).Error("the codec endpoint cannot verify OIDC tokens")
+			http.Error(w, "cannot verify the token now: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		msg := h.refusal()
+		if err != errToken { // a token was refused: say why, as the operator's provider set it up
+			msg += " (" + err.Error() + ")"
+		}
+		http.Error(w, msg, http.StatusUnauthorized)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	h.codec.ServeHTTP(w, r)
 }
 
-// authorized accepts a valid session cookie, or the password as a bearer token; anything when
-// there is no password.
-func (h *Handler) authorized(r *http.Request) bool {
-	if h.opts.Secret == "" {
-		return true
+// open says the endpoint asks for no credential.
+func (h *Handler) open() bool { return h.opts.Secret == "" && h.opts.OIDC == nil }
+
+// refusal is what a call without a valid credential is told.
+func (h *Handler) refusal() string {
+	switch {
+	case h.opts.OIDC == nil:
+		return "log in at " + Prefix + "/login first"
+	case h.opts.Secret == "":
+		return "a valid access token of the Web UI's OIDC login is required"
 	}
-	if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok &&
-		subtle.ConstantTimeCompare([]byte(token), []byte(h.opts.Secret)) == 1 {
-		return true
+	return "log in at " + Prefix + "/login first, or pass the Web UI's OIDC access token"
+}
+
+// authorize accepts a valid session cookie, the password as a bearer token, or (with OIDC) a valid
+// token: the bearer, else the ID token the UI sends in Authorization-Extras (for providers whose
+// access tokens are not JWTs); anything when no credential is configured. An error wrapping
+// errToken refuses the call; any other says the issuer's keys could not be had.
+func (h *Handler) authorize(r *http.Request) error {
+	if h.open() {
+		return nil
 	}
-	c, err := r.Cookie(CookieName)
-	return err == nil && h.validSession(c.Value)
+	bearer, hasBearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if h.opts.Secret != "" {
+		if hasBearer && subtle.ConstantTimeCompare([]byte(bearer), []byte(h.opts.Secret)) == 1 {
+			return nil
+		}
+		if c, err := r.Cookie(CookieName); err == nil && h.validSession(c.Value) {
+			return nil
+		}
+	}
+	if h.opts.OIDC == nil {
+		return errToken
+	}
+	idToken := strings.TrimPrefix(r.Header.Get("Authorization-Extras"), "Bearer ")
+	var errs []error
+	for _, token := range []string{bearer, idToken} {
+		if token == "" {
+			continue
+		}
+		err := h.opts.OIDC.Verify(r.Context(), token)
+		if err == nil {
+			return nil
+		}
+		errs = append(errs, err)
+	}
+	for _, err := range errs {
+		if !errors.Is(err, errToken) {
+			return err
+		}
+	}
+	if len(errs) == 0 {
+		return errToken
+	}
+	return fmt.Errorf("%w: %v", errToken, errors.Join(errs...))
 }
 
 // session is a cookie value: its expiry and an HMAC of it under the password, so that changing the
@@ -175,6 +241,8 @@ var loginPage = template.Must(template.New("login").Parse(`<!doctype html>
 <h1>Payload codec</h1>
 {{if .Open}}<p>This endpoint asks for no login: the Web UI at <a href="{{.Origin}}">{{.Origin}}</a> shows
 customers' payloads decrypted.</p>
+{{else if .TokenOnly}}<p>This endpoint has no password: log in to the Web UI at <a href="{{.Origin}}">{{.Origin}}</a>,
+which passes its OIDC access token.</p>
 {{else if .LoggedIn}}<p>Logged in until {{.Until}}: the Web UI at <a href="{{.Origin}}">{{.Origin}}</a> now shows
 customers' payloads decrypted.</p>
 {{else}}<p>The Web UI at {{.Origin}} shows payloads decrypted once you log in here.</p>
@@ -185,23 +253,23 @@ customers' payloads decrypted.</p>
 `))
 
 type loginView struct {
-	Origin                 string
-	Open, LoggedIn, Failed bool
-	Until                  string
+	Origin                            string
+	Open, TokenOnly, LoggedIn, Failed bool
+	Until                             string
 }
 
 // serveLogin shows the form (GET) and checks the password (POST); a right one sets the session
 // cookie: HttpOnly, SameSite=Strict (the UI and cartback are to be served from one site), Secure
 // over HTTPS.
 func (h *Handler) serveLogin(w http.ResponseWriter, r *http.Request) {
-	view := loginView{Origin: h.opts.Origin, Open: h.opts.Secret == ""}
+	view := loginView{Origin: h.opts.Origin, Open: h.open(), TokenOnly: h.opts.Secret == "" && h.opts.OIDC != nil}
 	status := http.StatusOK
 	switch r.Method {
 	case http.MethodGet:
 	case http.MethodPost:
 		r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 		password := r.PostFormValue("password")
-		if view.Open {
+		if view.Open || view.TokenOnly {
 			break
 		}
 		if subtle.ConstantTimeCompare([]byte(password), []byte(h.opts.Secret)) != 1 {

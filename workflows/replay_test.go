@@ -22,6 +22,12 @@ var testPayloadKeysFile = filepath.Join("testdata", "encrypted", "test_payload_k
 // testDataConverter is the workers' data converter with the tests' payload key.
 func testDataConverter(t *testing.T) converter.DataConverter {
 	t.Helper()
+	return payloadcrypt.DataConverter(testCodec(t))
+}
+
+// testCodec is the payload codec with the tests' key.
+func testCodec(t *testing.T) *payloadcrypt.Codec {
+	t.Helper()
 	raw, err := os.ReadFile(testPayloadKeysFile)
 	if err != nil {
 		t.Fatal(err)
@@ -34,7 +40,7 @@ func testDataConverter(t *testing.T) converter.DataConverter {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return payloadcrypt.DataConverter(c)
+	return c
 }
 
 // TestReplayRecordedHistories replays the histories of real runs, one per branch, recorded by the
@@ -58,10 +64,11 @@ func TestReplayRecordedHistories(t *testing.T) {
 	if err != nil || len(encrypted) == 0 {
 		t.Fatalf("found no encrypted history (%v)", err)
 	}
-	dc := testDataConverter(t)
+	codec := testCodec(t)
 	for _, file := range append(files, encrypted...) {
 		t.Run(filepath.Base(filepath.Dir(file))+"/"+filepath.Base(file), func(t *testing.T) {
-			replayer, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{DataConverter: dc})
+			replayer, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
+				DataConverter: payloadcrypt.DataConverter(codec), FailureConverter: payloadcrypt.FailureConverter(codec)})
 			if err != nil {
 				t.Fatal(err)
 			}

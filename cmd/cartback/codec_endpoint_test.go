@@ -54,4 +54,16 @@ func TestServerMountsTheCodecEndpoint(t *testing.T) {
 	if code := call(map[string]string{"CARTBACK_PAYLOAD_KEYS": "k1:" + key, "CARTBACK_PAYLOAD_KEY_ID": "k1"}, "/codec/decode", secret); code != http.StatusTeapot {
 		t.Errorf("without CARTBACK_CODEC_ORIGIN /codec reached %d, want the API's", code)
 	}
+
+	// With CARTBACK_CODEC_OIDC_*, a token is checked against the issuer's keys: an issuer that does
+	// not answer is a 503 for a JWT (uicodec's tests verify real tokens against a fake issuer).
+	oidc := map[string]string{"CARTBACK_PAYLOAD_KEYS": "k1:" + key, "CARTBACK_PAYLOAD_KEY_ID": "k1", "CARTBACK_CODEC_ORIGIN": "https://ui.example.com",
+		"CARTBACK_CODEC_OIDC_ISSUER": "http://127.0.0.1:" + closedPort(t) + "/realms/ops", "CARTBACK_CODEC_OIDC_AUDIENCE": "temporal-ui"}
+	jwt := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"RS256","kid":"k"}`)) + ".e30.c2ln"
+	if code := call(oidc, "/codec/decode", jwt); code != http.StatusServiceUnavailable {
+		t.Errorf("a JWT, the issuer down: %d, want 503", code)
+	}
+	if code := call(oidc, "/codec/decode", secret); code != http.StatusUnauthorized {
+		t.Errorf("OIDC only, a password as bearer: %d, want 401", code)
+	}
 }

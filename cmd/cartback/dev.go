@@ -149,7 +149,7 @@ func (s *devStack) codecEndpoint(mux *http.ServeMux) error {
 	if s.temporal == nil || s.temporal.UIAddress() == "" {
 		return nil
 	}
-	h, err := newCodecEndpoint(s.cfg, s.temporal.UIAddress(), "")
+	h, err := newCodecEndpoint(s.cfg, uicodec.Options{Origin: s.temporal.UIAddress()})
 	if err != nil || h == nil {
 		return err
 	}
@@ -267,13 +267,14 @@ func (s *devStack) connect(ctx context.Context, e env, log *logrus.Logger, useCl
 	}
 	s.temporal = ts
 	s.closers = append(s.closers, ts.Stop)
-	dc, err := dataConverter(s.cfg)
+	codec, err := payloadCodec(s.cfg)
 	if err != nil {
 		return err
 	}
 	dial := func(extra ...grpc.DialOption) (client.Client, error) {
 		c, err := client.DialContext(ctx, client.Options{HostPort: ts.FrontendAddress(), Namespace: ts.Namespace(),
-			Logger: worker.NewLogger(log), DataConverter: dc, ConnectionOptions: client.ConnectionOptions{DialOptions: extra}})
+			Logger: worker.NewLogger(log), DataConverter: payloadcrypt.DataConverter(codec), FailureConverter: payloadcrypt.FailureConverter(codec),
+			ConnectionOptions: client.ConnectionOptions{DialOptions: extra}})
 		if err != nil {
 			return nil, fmt.Errorf("connecting to the embedded Temporal server: %w", err)
 		}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 	commonpb "go.temporal.io/api/common/v1"
+	querypb "go.temporal.io/api/query/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -137,6 +138,11 @@ func TestNothingLeaks(t *testing.T) {
 		}
 	}
 
+	// Queries' answers hold no number nor name; the cart's items show the search reads them.
+	if at := off.find(leakItem); !slices.Contains(at, "payloads, JSON strings (query answers)") {
+		t.Errorf("codec off: %q is in no query answer (found in %v): the search cannot see a leak there", leakItem, at)
+	}
+
 	on := leakRun(t, testPayloadKeys(t), "test-only-not-secret")
 	for _, sh := range leakShoppers {
 		for _, needle := range sh.needles() {
@@ -145,14 +151,22 @@ func TestNothingLeaks(t *testing.T) {
 			}
 		}
 	}
+	if at := on.find(leakItem); slices.ContainsFunc(at, isPayload) {
+		t.Errorf("codec on: %q is in %v", leakItem, at)
+	}
 	lines := strings.Count(strings.Join(on["logs"], ""), "\n")
-	t.Logf("codec on: searched %d flows' events, %d payloads, %d log lines", len(on["history events"]), len(on["payloads"]), lines)
-	if len(on["payloads"]) == 0 || lines == 0 {
-		t.Fatal("codec on: no payload or no log line exported: the search saw nothing")
+	failures := len(slices.DeleteFunc(slices.Clone(on["history events"]), func(ev string) bool { return !strings.Contains(ev, `"failure":`) }))
+	t.Logf("codec on: searched %d events (%d with a failure), %d query answers, %d payloads, %d log lines", len(on["history events"]), failures,
+		len(on["query answers"]), len(on["payloads (history events)"])+len(on["payloads (query answers)"]), lines)
+	if len(on["payloads (history events)"]) == 0 || len(on["payloads (query answers)"]) == 0 || lines == 0 {
+		t.Fatal("codec on: no payload, no query answer or no log line exported: the search saw nothing")
 	}
 }
 
 func isPayload(where string) bool { return strings.HasPrefix(where, "payload") }
+
+// leakItem is the item of every leak cart: customers' data too, though no personal data.
+const leakItem = "Blue Trail Running Shoes"
 
 // leakRun runs the shoppers' carts on a fresh dev stack with CARTBACK_PAYLOAD_KEYS=keys and
 // returns the export and the logs.
@@ -184,8 +198,8 @@ func leakRun(t *testing.T, keys, keyID string) exported {
 	for _, sh := range leakShoppers {
 		body := fmt.Sprintf(`{"cart_id": %q,
 			"customer": {"phone": %q, "name": "%s %s", "opt_in": {"at": "2026-11-01T10:00:00Z", "source": "checkout"}},
-			"items": [{"sku": "shoe-42", "name": "Blue Trail Running Shoes", "quantity": 2, "unit_price": "64.99"}],
-			"currency": "USD", "total": "129.98", "cart_url": "https://shop.example.com/cart/%s"}`, sh.cartID, sh.phone, sh.first, sh.last, sh.cartID)
+			"items": [{"sku": "shoe-42", "name": %q, "quantity": 2, "unit_price": "64.99"}],
+			"currency": "USD", "total": "129.98", "cart_url": "https://shop.example.com/cart/%s"}`, sh.cartID, sh.phone, sh.first, sh.last, leakItem, sh.cartID)
 		if code := s.api(t, http.MethodPost, "/v1/carts", body, nil); code != http.StatusAccepted {
 			t.Fatalf("POST /v1/carts %s: %d", sh.cartID, code)
 		}
@@ -244,6 +258,18 @@ func exportNamespace(t *testing.T, ctx context.Context, s *devStack) exported {
 				break
 			}
 		}
+		if info.GetType().GetName() != workflows.WorkflowName {
+			continue
+		}
+		// Queries' answers are not stored, but the UI and the CLI read them as the worker wrote them.
+		for _, q := range []string{workflows.StateQuery, workflows.CartQuery} {
+			answer, err := svc.QueryWorkflow(ctx, &workflowservice.QueryWorkflowRequest{Namespace: ns, Execution: info.GetExecution(),
+				Query: &querypb.WorkflowQuery{QueryType: q}})
+			if err != nil {
+				t.Fatalf("query %s: %v", q, err)
+			}
+			x.addMessage("query answers", answer)
+		}
 	}
 	return x
 }
@@ -254,14 +280,14 @@ func (x exported) addMessage(where string, m proto.Message) {
 	x.add(where, string(raw))
 	eachPayload(m.ProtoReflect(), func(p *commonpb.Payload) {
 		for k, v := range p.GetMetadata() {
-			x.add("payload metadata", k+"="+string(v))
+			x.add("payload metadata ("+where+")", k+"="+string(v))
 		}
-		x.add("payloads", string(p.GetData()))
+		x.add("payloads ("+where+")", string(p.GetData()))
 		var v any
 		dec := json.NewDecoder(bytes.NewReader(p.GetData()))
 		dec.UseNumber()
 		if dec.Decode(&v) == nil {
-			x.add("payloads (JSON strings)", strings.Join(jsonStrings(v, nil), "\n"))
+			x.add("payloads, JSON strings ("+where+")", strings.Join(jsonStrings(v, nil), "\n"))
 		}
 	})
 }

@@ -56,11 +56,19 @@ func runServer(ctx context.Context, e env, log *logrus.Logger, args []string) er
 func withCodecEndpoint(h http.Handler, cfg config.Config, log logrus.FieldLogger) (http.Handler, error) {
 	if cfg.Codec.Origin == "" {
 		if len(cfg.Payload.Keys) > 0 {
-			log.Info("payloads are encrypted and the Web UI shows them so: set CARTBACK_CODEC_ORIGIN and CARTBACK_CODEC_SECRET to serve it the codec endpoint")
+			log.Info("payloads are encrypted and the Web UI shows them so: set CARTBACK_CODEC_ORIGIN and CARTBACK_CODEC_SECRET (or CARTBACK_CODEC_OIDC_*) to serve it the codec endpoint")
 		}
 		return h, nil
 	}
-	codec, err := newCodecEndpoint(cfg, cfg.Codec.Origin, cfg.Codec.Secret)
+	opts := uicodec.Options{Origin: cfg.Codec.Origin, Secret: cfg.Codec.Secret, Log: log}
+	if cfg.Codec.OIDCIssuer != "" {
+		verifier, err := uicodec.NewOIDC(cfg.Codec.OIDCIssuer, cfg.Codec.OIDCAudience, nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		opts.OIDC = verifier
+	}
+	codec, err := newCodecEndpoint(cfg, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -98,9 +98,11 @@ func clientOptions(e env, log logrus.FieldLogger, cfg config.Config) (client.Opt
 		return client.Options{}, fmt.Errorf("invalid Temporal client settings (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TLS_*, TEMPORAL_API_KEY): %w", err)
 	}
 	opts.Logger = worker.NewLogger(log)
-	if opts.DataConverter, err = dataConverter(cfg); err != nil {
+	c, err := payloadCodec(cfg)
+	if err != nil {
 		return client.Options{}, err
 	}
+	opts.DataConverter, opts.FailureConverter = payloadcrypt.DataConverter(c), payloadcrypt.FailureConverter(c)
 	if opts.Namespace == "" {
 		opts.Namespace = client.DefaultNamespace
 	}
@@ -268,14 +270,15 @@ func stackPayloadKey(cfg *config.Config) error {
 	return err
 }
 
-// newCodecEndpoint is the Web UI's codec endpoint for the UI at origin, with secret as its login's
-// password (empty: none); nil when payload encryption is off.
-func newCodecEndpoint(cfg config.Config, origin, secret string) (*uicodec.Handler, error) {
+// newCodecEndpoint is the Web UI's codec endpoint with opts (its origin and credentials) over cfg's
+// payload encryption; nil when encryption is off.
+func newCodecEndpoint(cfg config.Config, opts uicodec.Options) (*uicodec.Handler, error) {
 	c, err := payloadCodec(cfg)
 	if err != nil || c == nil {
 		return nil, err
 	}
-	return uicodec.New(uicodec.Options{Codec: c, Origin: origin, Secret: secret})
+	opts.Codec = c
+	return uicodec.New(opts)
 }
 
 // newStarter builds the starter over c (of namespace) and cartback's store with the flow settings
