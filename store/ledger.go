@@ -15,6 +15,10 @@ import (
 // written in parts by whoever knows each (RecordFlowStart, RecordTemplateSent, RecordFlowEnd,
 // RecordPurchase), in any order, each call idempotent. LedgerTotals sums it up.
 
+// DefaultAttributionWindow is how long after a flow's last message a purchase still counts as
+// won back by it (CARTBACK_ATTRIBUTION_WINDOW).
+const DefaultAttributionWindow = 7 * 24 * time.Hour
+
 // Attribution is how a purchase relates to its flow.
 type Attribution string
 
@@ -144,12 +148,15 @@ func (s *Store) RecordFlowEnd(ctx context.Context, e FlowEnd) error {
 
 // RecordPurchase records the storefront's purchase of the run's cart, and returns how it was
 // attributed; ok is false when the ledger has no row for the run (a flow started before it).
-// The first purchase recorded decides the attribution: during the flow while it has not ended;
-// after it when it came no earlier than the template and no later than window after the flow's
-// last message (the follow-up for a flow that ended reminder_sent or coupon_sent, whose end is
-// that send; the template otherwise); else not attributed. A second record of the same purchase
-// only fills what the first left empty (an order id, a total).
-func (s *Store) RecordPurchase(ctx context.Context, runID string, o Order, window time.Duration) (a Attribution, ok bool, err error) {
+// ended says the flow had ended when the purchase came (the caller found it closed).
+//
+// The first purchase recorded decides the attribution: during the flow while it is open; after
+// it when it came no earlier than the template and no later than window after the flow's last
+// message (the follow-up for a flow that ended reminder_sent or coupon_sent, whose end is that
+// send; the template otherwise), or, for a flow that ended but whose end is not recorded yet
+// (its report is on its way), no earlier than the template; else not attributed. A second
+// record of the same purchase only fills what the first left empty (an order id, a total).
+func (s *Store) RecordPurchase(ctx context.Context, runID string, o Order, ended bool, window time.Duration) (a Attribution, ok bool, err error) {
 	if err := errors.Join(checkRunID(runID), checkTime("RecordPurchase", o.At)); err != nil {
 		return "", false, err
 	}
@@ -162,7 +169,9 @@ func (s *Store) RecordPurchase(ctx context.Context, runID string, o Order, windo
 	err = s.db.QueryRowContext(ctx, `UPDATE ledger SET
 			purchase = CASE
 				WHEN purchase <> '' THEN purchase
-				WHEN ended_at_us IS NULL THEN 'during'
+				WHEN ended_at_us IS NULL AND NOT $7 THEN 'during'
+				WHEN ended_at_us IS NULL AND template_at_us IS NOT NULL AND $2 >= template_at_us THEN 'after'
+				WHEN ended_at_us IS NULL THEN 'not_attributed'
 				WHEN template_at_us IS NOT NULL AND $2 >= template_at_us AND $2 <= $3 +
 					CASE WHEN outcome IN ('reminder_sent', 'coupon_sent') THEN ended_at_us ELSE template_at_us END
 					THEN 'after'
@@ -172,7 +181,7 @@ func (s *Store) RecordPurchase(ctx context.Context, runID string, o Order, windo
 			order_currency = CASE WHEN order_total_minor IS NULL THEN $6 ELSE order_currency END,
 			order_total_minor = COALESCE(order_total_minor, $5)
 		WHERE run_id = $1 RETURNING purchase`,
-		runID, at, window.Microseconds(), o.ID, o.TotalMinor, o.Currency).Scan(&a)
+		runID, at, window.Microseconds(), o.ID, o.TotalMinor, o.Currency, ended).Scan(&a)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return "", false, nil

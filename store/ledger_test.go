@@ -65,9 +65,11 @@ func flowEnded(t *testing.T, s *store.Store, e store.FlowEnd) {
 	}
 }
 
+// purchased records a purchase as the starter would, which finds the flow ended once it reported.
 func purchased(t *testing.T, s *store.Store, runID string, o store.Order) store.Attribution {
 	t.Helper()
-	a, ok, err := s.RecordPurchase(testContext(t), runID, o, window)
+	ended := !flowRun(t, s, runID).EndedAt.IsZero()
+	a, ok, err := s.RecordPurchase(testContext(t), runID, o, ended, window)
 	if err != nil || !ok {
 		t.Fatalf("RecordPurchase(%s): ok %v, %v", runID, ok, err)
 	}
@@ -205,10 +207,19 @@ func testLedgerWindow(t *testing.T, s *store.Store) {
 			t.Errorf("%s, bought %v after the template: %q, want %q", c.outcome, c.bought, a, c.want)
 		}
 	}
+	// The flow ended, its report not recorded yet: after, once the template was out.
+	startFlow(t, s, "run-x", "c_x", "USD", 100, t0)
+	templateSent(t, s, "run-x", template)
+	startFlow(t, s, "run-y", "c_y", "USD", 100, t0)
+	for run, want := range map[string]store.Attribution{"run-x": store.PurchaseAfter, "run-y": store.PurchaseNotAttributed} {
+		if a, _, err := s.RecordPurchase(testContext(t), run, store.Order{At: template.Add(time.Hour)}, true, window); err != nil || a != want {
+			t.Errorf("%s, ended, its end not recorded: %q %v, want %q", run, a, err, want)
+		}
+	}
 }
 
 func testLedgerNoRow(t *testing.T, s *store.Store) {
-	a, ok, err := s.RecordPurchase(testContext(t), "run-before-the-ledger", store.Order{At: t0}, window)
+	a, ok, err := s.RecordPurchase(testContext(t), "run-before-the-ledger", store.Order{At: t0}, true, window)
 	if err != nil || ok || a != "" {
 		t.Fatalf("RecordPurchase of a run without a row: %q %v %v, want nothing", a, ok, err)
 	}
@@ -275,7 +286,7 @@ func testLedgerRefused(t *testing.T, s *store.Store) {
 		"no outcome":      s.RecordFlowEnd(ctx, store.FlowEnd{RunID: "r", At: t0}),
 		"no end time":     s.RecordFlowEnd(ctx, store.FlowEnd{RunID: "r", Outcome: "no_reply"}),
 		"a total without its currency": func() error {
-			_, _, err := s.RecordPurchase(ctx, "r", store.Order{At: t0, TotalMinor: minor(1)}, window)
+			_, _, err := s.RecordPurchase(ctx, "r", store.Order{At: t0, TotalMinor: minor(1)}, true, window)
 			return err
 		}(),
 	} {
