@@ -103,6 +103,7 @@ func (s *Server) routes() {
 	api.HandleFunc("/suppressions", s.addSuppression).Methods(http.MethodPost)
 	api.HandleFunc("/suppressions", s.listSuppressions).Methods(http.MethodGet)
 	api.HandleFunc("/suppressions/{customer_key}", s.removeSuppression).Methods(http.MethodDelete)
+	api.HandleFunc("/ledger", s.ledger).Methods(http.MethodGet)
 }
 
 // ServeHTTP serves the API.

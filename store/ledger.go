@@ -154,7 +154,7 @@ func (s *Store) RecordFlowEnd(ctx context.Context, e FlowEnd) error {
 // it when it came no earlier than the template and no later than window after the flow's last
 // message (the follow-up for a flow that ended reminder_sent or coupon_sent, whose end is that
 // send; the template otherwise), or, for a flow that ended but whose end is not recorded yet
-// (its report is on its way), no earlier than the template; else not attributed. A second
+// (its report is on its way), within window of the template; else not attributed. A second
 // record of the same purchase only fills what the first left empty (an order id, a total).
 func (s *Store) RecordPurchase(ctx context.Context, runID string, o Order, ended bool, window time.Duration) (a Attribution, ok bool, err error) {
 	if err := errors.Join(checkRunID(runID), checkTime("RecordPurchase", o.At)); err != nil {
@@ -170,7 +170,8 @@ func (s *Store) RecordPurchase(ctx context.Context, runID string, o Order, ended
 			purchase = CASE
 				WHEN purchase <> '' THEN purchase
 				WHEN ended_at_us IS NULL AND NOT $7 THEN 'during'
-				WHEN ended_at_us IS NULL AND template_at_us IS NOT NULL AND $2 >= template_at_us THEN 'after'
+				WHEN ended_at_us IS NULL AND template_at_us IS NOT NULL AND $2 >= template_at_us
+					AND $2 <= $3 + template_at_us THEN 'after'
 				WHEN ended_at_us IS NULL THEN 'not_attributed'
 				WHEN template_at_us IS NOT NULL AND $2 >= template_at_us AND $2 <= $3 +
 					CASE WHEN outcome IN ('reminder_sent', 'coupon_sent') THEN ended_at_us ELSE template_at_us END
