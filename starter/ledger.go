@@ -54,7 +54,7 @@ type Order struct {
 }
 
 // NormalizeOrder checks the order's amount and returns the flow's purchase. A total needs its
-// currency and the currency its total; neither may be negative. Errors: *ValidationError.
+// currency and the currency its total (money.Decimal has no sign). Errors: *ValidationError.
 func NormalizeOrder(o Order) (workflows.Purchase, error) {
 	v := &ValidationError{}
 	p := workflows.Purchase{OrderID: o.OrderID, At: o.At}
@@ -64,9 +64,6 @@ func NormalizeOrder(o Order) (workflows.Purchase, error) {
 	case o.Total != nil:
 		p.Currency = v.currency(o.Currency)
 		p.TotalMinor = v.amount("total", *o.Total, p.Currency)
-		if p.TotalMinor < 0 {
-			v.add("total", "must not be negative")
-		}
 	}
 	if len(v.Fields) > 0 {
 		return workflows.Purchase{}, v
