@@ -49,6 +49,13 @@ func TestLedgerEndToEnd(t *testing.T) {
 	during := e.start(t, "ledger-during", "+16505550303")
 	e.sent(t, "+16505550303", 1)
 	e.templated(t, during)
+	// A repost once the template is out: the flow keeps its cart, and so does its row.
+	if a := api(t, e.server, http.MethodPost, "/v1/carts", cartJSON(t, "ledger-during", "+16505550303", func(c map[string]any) { c["total"] = "99.90" })); a.status != http.StatusOK {
+		t.Fatalf("repost: %d %s", a.status, a.body)
+	}
+	if row := e.row(t, during, func(store.FlowRun) bool { return true }); row.CartTotalMinor != 8990 {
+		t.Errorf("after a fixed repost the row's total is %d, want the flow's 8990", row.CartTotalMinor)
+	}
 	e.purchase(t, e.server, "ledger-during", `{"order_id": "o-during"}`, http.StatusAccepted, store.PurchaseDuring)
 	e.ended(t, during, workflows.OutcomePurchased)
 
@@ -68,6 +75,29 @@ func TestLedgerEndToEnd(t *testing.T) {
 	time.Sleep(time.Until(row.TemplateAt.Add(1100 * time.Millisecond)))
 	e.purchase(t, short, "ledger-silent", "", http.StatusOK, store.PurchaseNotAttributed)
 
+	// A repost during the send delay replaces the flow's cart, and the row's total; cancelled.
+	delayed := newServerWith(t, e.client, e.ns, e.store, 30*time.Second, workflows.Settings{
+		ReplyWindow: time.Hour, CouponCode: "SAVE10", SendDelay: workflows.Duration(time.Hour), QuietHours: "off"})
+	inEUR := func(total string) func(map[string]any) {
+		return func(c map[string]any) {
+			c["currency"], c["total"] = "EUR", total
+			c["items"] = []any{map[string]any{"name": "Blue Trail Running Shoes", "quantity": 1, "unit_price": total}}
+		}
+	}
+	a := api(t, delayed, http.MethodPost, "/v1/carts", cartJSON(t, "ledger-repost", "+16505550306", inEUR("50.00")))
+	var reposted cartAnswer
+	a.decode(t, &reposted)
+	if a = api(t, delayed, http.MethodPost, "/v1/carts", cartJSON(t, "ledger-repost", "+16505550306", inEUR("45.00"))); a.status != http.StatusOK {
+		t.Fatalf("repost: %d %s", a.status, a.body)
+	}
+	if row := e.row(t, reposted, func(store.FlowRun) bool { return true }); row.CartTotalMinor != 4500 || row.CartCurrency != "EUR" {
+		t.Errorf("after a repost during the delay the row holds %d %s, want 4500 EUR", row.CartTotalMinor, row.CartCurrency)
+	}
+	if a = api(t, delayed, http.MethodDelete, "/v1/carts/ledger-repost", nil); a.status != http.StatusAccepted {
+		t.Fatalf("cancel: %d %s", a.status, a.body)
+	}
+	e.row(t, reposted, func(row store.FlowRun) bool { return row.Outcome == string(workflows.OutcomeCancelled) })
+
 	// An order's total that is not an amount of its currency, and one without a currency.
 	for body, field := range map[string]string{
 		`{"total": "80.001", "currency": "USD"}`: "total",
@@ -84,7 +114,7 @@ func TestLedgerEndToEnd(t *testing.T) {
 		t.Errorf("a negative total: %d %s, want 400 naming total", a.status, a.body)
 	}
 
-	a := api(t, e.server, http.MethodGet, "/v1/ledger?from="+before.UTC().Format(time.RFC3339)+"&to="+time.Now().Add(time.Second).UTC().Format(time.RFC3339), nil)
+	a = api(t, e.server, http.MethodGet, "/v1/ledger?from="+before.UTC().Format(time.RFC3339)+"&to="+time.Now().Add(time.Second).UTC().Format(time.RFC3339), nil)
 	if a.status != http.StatusOK {
 		t.Fatalf("GET /v1/ledger: %d %s", a.status, a.body)
 	}
@@ -94,14 +124,15 @@ func TestLedgerEndToEnd(t *testing.T) {
 		RevenueWonBack: "259.80"} // 80.00 ordered, and the 89.90 carts of the coupon and of the purchase during the flow
 	want.Replies.ReminderSent, want.Replies.CouponSent = 1, 1
 	want.Purchases.DuringFlow, want.Purchases.AfterFlow, want.Purchases.NotAttributed = 1, 2, 1
-	if len(got.Currencies) != 1 || !reflect.DeepEqual(got.Currencies[0], want) || got.AttributionWindow != "168h0m0s" {
+	eur := currencyTotals{Currency: "EUR", FlowsStarted: 1, RevenueWonBack: "0.00"}
+	if len(got.Currencies) != 2 || !reflect.DeepEqual(got.Currencies[0], eur) || !reflect.DeepEqual(got.Currencies[1], want) || got.AttributionWindow != "168h0m0s" {
 		t.Fatalf("GET /v1/ledger: %s\nwant the totals %+v", a.body, want)
 	}
 
 	// The default period is the 30 days to now; an earlier period has none of these flows.
 	a = api(t, e.server, http.MethodGet, "/v1/ledger", nil)
 	a.decode(t, &got)
-	if a.status != http.StatusOK || len(got.Currencies) != 1 || got.Currencies[0].FlowsStarted != 5 || got.To.Sub(got.From) != 30*24*time.Hour {
+	if a.status != http.StatusOK || len(got.Currencies) != 2 || got.Currencies[1].FlowsStarted != 5 || got.To.Sub(got.From) != 30*24*time.Hour {
 		t.Errorf("GET /v1/ledger without a period: %d %s", a.status, a.body)
 	}
 	a = api(t, e.server, http.MethodGet, "/v1/ledger?to="+before.UTC().Format(time.RFC3339), nil)
