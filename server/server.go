@@ -96,6 +96,7 @@ func (s *Server) routes() {
 	api.Use(s.authenticate)
 	// First: mux v1.8.1 forgets a 405 of an earlier route when a later one shares the /v1 prefix.
 	api.HandleFunc("/coupons/check", s.checkCoupon).Methods(http.MethodPost)
+	api.HandleFunc("/ledger", s.ledger).Methods(http.MethodGet)
 	api.HandleFunc("/carts", s.startCart).Methods(http.MethodPost)
 	api.HandleFunc("/carts/{cart_id}", s.cartState).Methods(http.MethodGet)
 	api.HandleFunc("/carts/{cart_id}", s.cancelCart).Methods(http.MethodDelete)
@@ -103,7 +104,6 @@ func (s *Server) routes() {
 	api.HandleFunc("/suppressions", s.addSuppression).Methods(http.MethodPost)
 	api.HandleFunc("/suppressions", s.listSuppressions).Methods(http.MethodGet)
 	api.HandleFunc("/suppressions/{customer_key}", s.removeSuppression).Methods(http.MethodDelete)
-	api.HandleFunc("/ledger", s.ledger).Methods(http.MethodGet)
 }
 
 // ServeHTTP serves the API.
