@@ -137,7 +137,11 @@ func badText(err error) error {
 
 // Stop ends a flow on the storefront's side: it reports the outcome, whatever it is. For a flow the
 // shopper never answered it is the only thing that happens: nothing more is sent to them.
+// The ledger is written first: a storefront that fails does not hold it back.
 func (a *Activities) Stop(ctx context.Context, r workflows.OutcomeReport) error {
+	if err := a.recordFlowEnd(ctx, r); err != nil {
+		return err
+	}
 	logger := activity.GetLogger(ctx)
 	if a.Reporter == nil {
 		logger.Info("outcome not reported: no events URL is configured", "cart_id", r.CartID, "outcome", r.Outcome)

@@ -17,6 +17,7 @@ import (
 
 // Consent is what the sends read and write of cartback's store: a *store.Store.
 type Consent interface {
+	Ledger
 	Suppressed(ctx context.Context, customerKey string) (store.Suppression, bool, error)
 	Suppress(ctx context.Context, s store.Suppression) (store.Suppression, bool, error)
 	RecordTemplateAccepted(ctx context.Context, customerKey string, at time.Time) error
@@ -57,6 +58,10 @@ func (a *Activities) rememberOptOut(ctx context.Context, number string, sendErr 
 }
 
 // RecordTemplate notes that Meta accepted the customer's template: the frequency cap counts from it.
+// The flow's ledger row notes it too.
 func (a *Activities) RecordTemplate(ctx context.Context, rec workflows.TemplateRecord) error {
-	return a.Consent.RecordTemplateAccepted(ctx, workflows.CustomerKey(a.IDKey, rec.Phone), rec.At)
+	if err := a.Consent.RecordTemplateAccepted(ctx, workflows.CustomerKey(a.IDKey, rec.Phone), rec.At); err != nil {
+		return err
+	}
+	return a.recordTemplateSent(ctx, rec)
 }

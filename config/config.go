@@ -75,6 +75,9 @@ type Config struct {
 
 	// DatabaseURL is cartback's own store (CARTBACK_DATABASE_URL): postgres://… or sqlite://path.
 	DatabaseURL string
+	// AttributionWindow is how long after a flow's last message a purchase counts as won back by it,
+	// on the ledger (CARTBACK_ATTRIBUTION_WINDOW).
+	AttributionWindow time.Duration
 
 	// IDKey keys the HMAC that turns a phone number into a workflow ID (CARTBACK_ID_KEY). It must
 	// never change for a deployment: replies would stop reaching the flows already running.
@@ -362,6 +365,9 @@ var settings = []setting{
 	{Variable: Variable{Name: "CARTBACK_FREQUENCY_CAP", Default: durationText(DefaultFrequencyCap), ReadBy: startsFlows,
 		Description: "at most one template per customer in this time, counted from the last one Meta accepted (Go duration; `0` turns it off)"},
 		field: func(c *Config) any { return &c.Policy.FrequencyCap }, zeroOff: true},
+	{Variable: Variable{Name: "CARTBACK_ATTRIBUTION_WINDOW", Default: durationText(store.DefaultAttributionWindow), ReadBy: serverAndDev,
+		Description: "a purchase the storefront reports after a flow ended counts as won back by it when it comes within this time of the flow's last message, on the ledger (`GET /v1/ledger`; Go duration)"},
+		field: func(c *Config) any { return &c.AttributionWindow }},
 	{Variable: Variable{Name: "CARTBACK_SENDS_PER_SECOND", Default: strconv.Itoa(DefaultSendsPerSecond), ReadBy: workerAndDev,
 		Description: "cap on Graph API sends for the whole deployment (Meta allows 80/s per number, inbound included)"},
 		field: func(c *Config) any { return &c.SendsPerSecond }},

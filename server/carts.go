@@ -5,7 +5,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"time"
 
 	"github.com/gorilla/mux"
 
@@ -28,8 +27,11 @@ type cartAnswer struct {
 	Status  string `json:"status"`
 	Changed bool   `json:"changed,omitempty"`
 	// Repost says what a changed cart did: updated (the flow goes on with it) or fixed.
-	Repost  string `json:"repost,omitempty"`
-	Message string `json:"message,omitempty"`
+	Repost string `json:"repost,omitempty"`
+	// Purchase says how the ledger counts a purchase: during, after (won back after the flow,
+	// within the attribution window) or not_attributed.
+	Purchase string `json:"purchase,omitempty"`
+	Message  string `json:"message,omitempty"`
 }
 
 // startCart is POST /v1/carts: 202 started, 200 the same cart's flow already exists, 409 the
@@ -80,7 +82,8 @@ func (s *Server) cartState(w http.ResponseWriter, r *http.Request) {
 }
 
 // purchaseCart is POST /v1/carts/{cart_id}/purchase: 202 the flow ends with "purchased", 200 it had
-// already ended (nothing changed), 404. The body is optional: {"order_id", "at"}.
+// already ended (the ledger records the purchase after it), 404, 422 a bad total. The body is
+// optional: {"order_id", "at", "total", "currency"}.
 func (s *Server) purchaseCart(w http.ResponseWriter, r *http.Request) {
 	p, err := decodePurchase(http.MaxBytesReader(w, r.Body, maxCartBody))
 	if err != nil {
@@ -107,31 +110,29 @@ func (s *Server) delivered(w http.ResponseWriter, r *http.Request, d starter.Del
 	switch {
 	case err != nil:
 		s.fail(w, r, err)
+	case d.Ended && d.Purchase != "":
+		writeJSON(w, http.StatusOK, cartAnswer{Run: d.Run, Status: statusAlreadyEnded, Purchase: string(d.Purchase),
+			Message: "the flow had already ended; the purchase is recorded on its ledger"})
 	case d.Ended:
 		writeJSON(w, http.StatusOK, cartAnswer{Run: d.Run, Status: statusAlreadyEnded, Message: "the flow had already ended; nothing changed"})
 	default:
-		writeJSON(w, http.StatusAccepted, cartAnswer{Run: d.Run, Status: status})
+		writeJSON(w, http.StatusAccepted, cartAnswer{Run: d.Run, Status: status, Purchase: string(d.Purchase)})
 	}
 }
 
-// purchaseBody is the optional body of a purchase.
-type purchaseBody struct {
-	OrderID string    `json:"order_id"`
-	At      time.Time `json:"at"`
-}
-
-// decodePurchase decodes the optional body of a purchase as strictly, and with the same messages,
-// as a cart (starter.DecodeBody); an empty body is no order id and no time.
+// decodePurchase decodes the optional body of a purchase (starter.Order) as strictly, and with the
+// same messages, as a cart (starter.DecodeBody), and checks its total; an empty body is no order
+// id, no time and no total.
 func decodePurchase(r io.Reader) (workflows.Purchase, error) {
 	body, err := io.ReadAll(r)
 	if err != nil || len(bytes.TrimSpace(body)) == 0 {
 		return workflows.Purchase{}, err
 	}
-	var p purchaseBody
-	if err := starter.DecodeBody(body, &p); err != nil {
+	var o starter.Order
+	if err := starter.DecodeBody(body, &o); err != nil {
 		return workflows.Purchase{}, err
 	}
-	return workflows.Purchase{OrderID: p.OrderID, At: p.At}, nil
+	return starter.NormalizeOrder(o)
 }
 
 // callContext bounds the Temporal calls of one request.

@@ -102,6 +102,7 @@ func (s *Server) routes() {
 	api := r.PathPrefix("/v1").Subrouter()
 	api.Use(s.authenticate)
 	handle(api, "/coupons/check", byMethod{http.MethodPost: s.checkCoupon})
+	handle(api, "/ledger", byMethod{http.MethodGet: s.ledger})
 	handle(api, "/carts", byMethod{http.MethodPost: s.startCart})
 	handle(api, "/carts/{cart_id}", byMethod{http.MethodGet: s.cartState, http.MethodDelete: s.cancelCart})
 	handle(api, "/carts/{cart_id}/purchase", byMethod{http.MethodPost: s.purchaseCart})

@@ -15,6 +15,7 @@ import (
 
 // Consent is what the starter reads and writes of cartback's store: a *store.Store.
 type Consent interface {
+	Ledger
 	Suppressed(ctx context.Context, customerKey string) (store.Suppression, bool, error)
 	Suppress(ctx context.Context, s store.Suppression) (store.Suppression, bool, error)
 	Lift(ctx context.Context, customerKey string, reasons ...store.Reason) (int, error)

@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/converter"
 
+	"github.com/cartback/cartback/store"
 	"github.com/cartback/cartback/workflows"
 )
 
@@ -52,14 +53,25 @@ type Delivered struct {
 	Run
 	// Ended is true when the flow had already ended: nothing changed.
 	Ended bool `json:"ended"`
+	// Purchase is how the ledger attributed a purchase; "" for a cancellation, or a flow the
+	// ledger does not know.
+	Purchase store.Attribution `json:"purchase,omitempty"`
 }
 
 // Purchase tells a cart's flow that the cart was bought; the flow ends with "purchased". A flow
-// that already ended is left as it is (Ended). Errors: ErrNotFound, ErrUnavailable.
+// that already ended is left as it is (Ended). Either way the purchase is written on the flow's
+// ledger row (Purchase says how it counts). Errors: ErrNotFound, ErrUnavailable.
 func (s *Starter) Purchase(ctx context.Context, cartID string, p workflows.Purchase) (Delivered, error) {
-	return s.toRun(ctx, cartID, func(f found) error {
+	d, err := s.toRun(ctx, cartID, func(f found) error {
 		return s.c.SignalWorkflow(ctx, f.WorkflowID, f.RunID, workflows.PurchasedSignal, p)
 	})
+	if err != nil {
+		return Delivered{}, err
+	}
+	if d.Purchase, err = s.recordPurchase(ctx, d, p); err != nil {
+		return Delivered{}, err
+	}
+	return d, nil
 }
 
 // Cancel cancels a cart's flow (a Temporal cancellation, not a termination: the flow ends with

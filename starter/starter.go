@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/cartback/cartback/messages"
+	"github.com/cartback/cartback/store"
 	"github.com/cartback/cartback/workflows"
 )
 
@@ -30,6 +31,7 @@ type Starter struct {
 	starts   *serial // one start at a time per customer in this process
 	consent  Consent
 	policy   Policy
+	window   time.Duration // Options.AttributionWindow
 	// namespace and identity are the client's, for the signals sent through the workflow service.
 	namespace string
 	identity  string
@@ -52,6 +54,9 @@ type Options struct {
 	Consent Consent
 	// Policy says who may be messaged: countries and the frequency cap.
 	Policy Policy
+	// AttributionWindow is how long after a flow's last message a purchase counts as won back by
+	// it, on the ledger; 0 means store.DefaultAttributionWindow.
+	AttributionWindow time.Duration
 	// Namespace must be the client's (TEMPORAL_NAMESPACE): the webhook's exactly-once signals go
 	// through the workflow service, which names it in each request. Empty means "default", as
 	// for the client.
@@ -78,11 +83,15 @@ func New(c client.Client, o Options) (*Starter, error) {
 	if o.Namespace == "" {
 		o.Namespace = client.DefaultNamespace
 	}
+	if o.AttributionWindow <= 0 {
+		o.AttributionWindow = store.DefaultAttributionWindow
+	}
 	host, _ := os.Hostname()
 	return &Starter{
 		c: c, idKey: o.IDKey, settings: o.Settings, messages: o.Messages, now: o.Now, dc: o.DataConverter,
 		recent: newRecentRuns(recentRunsSize), starts: newSerial(), consent: o.Consent, policy: o.Policy,
 		namespace: o.Namespace, identity: fmt.Sprintf("%d@%s@cartback-webhook", os.Getpid(), host),
+		window: o.AttributionWindow,
 	}, nil
 }
 
@@ -189,6 +198,11 @@ func (s *Starter) Start(ctx context.Context, c Cart) (Started, error) {
 	}
 	r := Run{CartID: in.Cart.ID, WorkflowID: id, RunID: run.GetRunID()}
 	s.recent.add(r)
+	// A failure here is a 503 although the flow runs: the storefront's retry finds the flow
+	// (existing) and writes the row then.
+	if err := s.recordStart(ctx, r, in); err != nil {
+		return Started{}, err
+	}
 	return Started{Run: r}, nil
 }
 
@@ -218,6 +232,12 @@ func (s *Starter) existing(ctx context.Context, r Run, in workflows.Input, runni
 	}
 	if out.Repost != "" {
 		out.Changed = true
+	}
+	// The ledger's row of a running flow holds the cart it goes on with: this one, unless fixed.
+	if running && out.Repost != workflows.RepostFixed {
+		if err := s.recordStart(ctx, r, in); err != nil {
+			return Started{}, err
+		}
 	}
 	return out, nil
 }

@@ -168,6 +168,10 @@ const ReasonNumberChanged = "number_changed"
 type Purchase struct {
 	OrderID string    `json:"order_id,omitempty"`
 	At      time.Time `json:"at,omitzero"`
+	// TotalMinor is what the order brought, in minor units of Currency, when the storefront said
+	// (Currency is then set): for the ledger, not the flow.
+	TotalMinor int64  `json:"total_minor,omitempty"`
+	Currency   string `json:"currency,omitempty"`
 }
 
 // Outcome is how a flow ended.

@@ -303,6 +303,7 @@ func newStarter(c client.Client, namespace string, consent starter.Consent, cfg 
 		Consent:  consent,
 		Policy: starter.Policy{AllowCountries: cfg.Policy.AllowCountries, DenyCountries: cfg.Policy.DenyCountries,
 			FrequencyCap: cfg.Policy.FrequencyCap},
+		AttributionWindow: cfg.AttributionWindow,
 	})
 }
 
