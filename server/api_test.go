@@ -228,10 +228,12 @@ func TestUnknownRoutes(t *testing.T) {
 	// answers most of them 404).
 	for target, allow := range map[string]string{
 		"/webhooks/whatsapp":             "GET, POST",
+		"/webhooks/shopify":              "POST",
 		"/v1/carts":                      "POST",
 		"/v1/carts/c1":                   "DELETE, GET",
 		"/v1/carts/c1/purchase":          "POST",
 		"/v1/coupons/check":              "POST",
+		"/v1/ledger":                     "GET",
 		"/v1/suppressions":               "GET, POST",
 		"/v1/suppressions/" + testAPIKey: "DELETE",
 	} {

@@ -106,8 +106,8 @@ func TestLedgerEndToEnd(t *testing.T) {
 		`{"total": "80", "currency": "XYZ"}`:     "currency",
 	} {
 		a := api(t, e.server, http.MethodPost, "/v1/carts/ledger-pos/purchase", []byte(body))
-		if a.status != http.StatusUnprocessableEntity || a.apiErr(t).Fields[field] == "" {
-			t.Errorf("purchase %s: %d %s, want 422 naming %s", body, a.status, a.body, field)
+		if a.status != http.StatusUnprocessableEntity || a.apiErr(t).Code != "invalid_purchase" || a.apiErr(t).Fields[field] == "" {
+			t.Errorf("purchase %s: %d %s, want 422 invalid_purchase naming %s", body, a.status, a.body, field)
 		}
 	}
 	if a := api(t, e.server, http.MethodPost, "/v1/carts/ledger-pos/purchase", []byte(`{"total": "-1", "currency": "USD"}`)); a.status != http.StatusBadRequest || a.apiErr(t).Fields["total"] == "" {

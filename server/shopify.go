@@ -9,6 +9,7 @@ import (
 
 	"github.com/cartback/cartback/shopify"
 	"github.com/cartback/cartback/starter"
+	"github.com/cartback/cartback/store"
 	"github.com/cartback/cartback/workflows"
 )
 
@@ -19,6 +20,8 @@ type shopifyAnswer struct {
 	Code   string            `json:"code,omitempty"` // refused: the storefront API's error code
 	Reason string            `json:"reason,omitempty"`
 	Fields map[string]string `json:"fields,omitempty"`
+	// Purchase says how an order counts in the ledger: during, after or not_attributed.
+	Purchase store.Attribution `json:"purchase,omitempty"`
 }
 
 // receiveShopify handles a Shopify store's webhooks (package shopify): 401 wrongly signed, 413 too
@@ -89,9 +92,13 @@ func (s *Server) shopifyOrder(r *http.Request, body []byte) (shopifyAnswer, erro
 	if err != nil {
 		return shopifyAnswer{}, err
 	}
-	cartID, p, ok := o.Purchase()
+	cartID, order, ok := o.Purchase()
 	if !ok {
 		return shopifyAnswer{Status: "skipped", Reason: "the order came from no online checkout"}, nil
+	}
+	p, err := starter.NormalizeOrder(order)
+	if err != nil {
+		return refusedOrFailed(cartID, err)
 	}
 	return s.shopifyPurchase(r, cartID, p)
 }
@@ -107,9 +114,9 @@ func (s *Server) shopifyPurchase(r *http.Request, cartID string, p workflows.Pur
 	case err != nil:
 		return shopifyAnswer{}, err
 	case d.Ended:
-		return shopifyAnswer{Status: statusAlreadyEnded, CartID: cartID}, nil
+		return shopifyAnswer{Status: statusAlreadyEnded, CartID: cartID, Purchase: d.Purchase}, nil
 	}
-	return shopifyAnswer{Status: statusPurchaseSent, CartID: cartID}, nil
+	return shopifyAnswer{Status: statusPurchaseSent, CartID: cartID, Purchase: d.Purchase}, nil
 }
 
 // refusedOrFailed answers what the storefront API refuses with a 4xx (invalid values, the

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cartback/cartback/shopify"
 	"github.com/cartback/cartback/starter"
+	"github.com/cartback/cartback/store"
 	"github.com/cartback/cartback/workflows"
 )
 
@@ -85,8 +86,8 @@ func TestShopifyWebhooks(t *testing.T) {
 			t.Fatalf("checkouts/update of the same checkout: %d %s, want 200 already_exists", a.status, a.body)
 		}
 		order := shopifyBody(t, "orders_create.json", map[string]any{"checkout_token": cartID[len("shopify:"):]})
-		if a, got := shopifyHook(t, e.server, shopify.TopicOrderCreate, order, testShopifySecret); got.Status != statusPurchaseSent {
-			t.Fatalf("orders/create: %d %s, want 200 purchase_signalled", a.status, a.body)
+		if a, got := shopifyHook(t, e.server, shopify.TopicOrderCreate, order, testShopifySecret); got.Status != statusPurchaseSent || got.Purchase != store.PurchaseDuring {
+			t.Fatalf("orders/create: %d %s, want 200 purchase_signalled, during", a.status, a.body)
 		}
 		if st := e.outcome(t, cartID); st.Outcome != workflows.OutcomePurchased {
 			t.Errorf("outcome %q, want purchased", st.Outcome)
@@ -140,6 +141,8 @@ func TestShopifyWebhooks(t *testing.T) {
 			"a point-of-sale order": {shopify.TopicOrderCreate,
 				shopifyBody(t, "orders_create.json", map[string]any{"checkout_token": nil}), "skipped", ""},
 			"an order of a checkout never seen": {shopify.TopicOrderCreate, shopifyBody(t, "orders_create.json", nil), "skipped", ""},
+			"an order whose total is not MXN": {shopify.TopicOrderCreate,
+				shopifyBody(t, "orders_create.json", map[string]any{"total_price": "648.005"}), "refused", "invalid_purchase"},
 		} {
 			a, got := shopifyHook(t, e.server, c.topic, c.body, testShopifySecret)
 			if a.status != http.StatusOK || got.Status != c.status || got.Code != c.code || got.Reason == "" && c.status != statusStarted {

@@ -7,7 +7,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/cartback/cartback/workflows"
+	"github.com/cartback/cartback/money"
+	"github.com/cartback/cartback/starter"
 )
 
 // ErrMalformed: the body is not a Shopify checkout or order.
@@ -19,6 +20,8 @@ type Order struct {
 	Name          string `json:"name"` // "#1001", as the shop shows it
 	CheckoutToken string `json:"checkout_token"`
 	CreatedAt     string `json:"created_at"`
+	TotalPrice    amount `json:"total_price"` // in Currency, the shop's
+	Currency      string `json:"currency"`
 }
 
 // DecodeOrder decodes an order webhook's body.
@@ -33,11 +36,12 @@ func DecodeOrder(body []byte) (Order, error) {
 	return o, nil
 }
 
-// Purchase is what the order tells its checkout's flow. An order from no online checkout (a
-// draft order, the point of sale) has no checkout token: ok is false.
-func (o Order) Purchase() (cartID string, p workflows.Purchase, ok bool) {
+// Purchase is what the order tells its checkout's flow and the ledger, for the starter to check
+// as it checks a storefront's. An order from no online checkout (a draft order, the point of
+// sale) has no checkout token: ok is false.
+func (o Order) Purchase() (cartID string, p starter.Order, ok bool) {
 	if o.CheckoutToken == "" {
-		return "", workflows.Purchase{}, false
+		return "", starter.Order{}, false
 	}
 	p.OrderID = o.Name
 	if p.OrderID == "" {
@@ -45,6 +49,10 @@ func (o Order) Purchase() (cartID string, p workflows.Purchase, ok bool) {
 	}
 	if at, err := time.Parse(time.RFC3339, o.CreatedAt); err == nil {
 		p.At = at.UTC()
+	}
+	if o.TotalPrice != "" {
+		total := money.Decimal(o.TotalPrice)
+		p.Total, p.Currency = &total, o.Currency
 	}
 	return CartID(o.CheckoutToken), p, true
 }

@@ -191,16 +191,20 @@ func TestOrderIsAPurchase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cartID, p, ok := o.Purchase()
-	want := workflows.Purchase{OrderID: "#1042", At: time.Date(2026, 12, 1, 1, 41, 55, 0, time.UTC)}
-	if !ok || cartID != "shopify:5f2b8a1c9d3e4f60a7b8c9d0e1f2a3b4" || p != want {
-		t.Errorf("purchase %q %+v %v, want the checkout's cart and %+v", cartID, p, ok, want)
+	cartID, order, ok := o.Purchase()
+	if !ok || cartID != "shopify:5f2b8a1c9d3e4f60a7b8c9d0e1f2a3b4" {
+		t.Fatalf("purchase of %q %v, want the checkout's cart", cartID, ok)
+	}
+	p, err := starter.NormalizeOrder(order)
+	want := workflows.Purchase{OrderID: "#1042", At: time.Date(2026, 12, 1, 1, 41, 55, 0, time.UTC), TotalMinor: 64800, Currency: "MXN"}
+	if err != nil || p != want {
+		t.Errorf("purchase %+v %v, want %+v", p, err, want)
 	}
 	if _, _, ok := (Order{ID: 9, Name: "#9"}).Purchase(); ok {
 		t.Error("an order from no checkout (point of sale) is a purchase")
 	}
-	if _, p, _ := (Order{ID: 9, CheckoutToken: "t"}).Purchase(); p.OrderID != "9" {
-		t.Errorf("an order without a name: %q, want its id", p.OrderID)
+	if _, p, _ := (Order{ID: 9, CheckoutToken: "t"}).Purchase(); p.OrderID != "9" || p.Total != nil {
+		t.Errorf("an order without a name or a total: %+v, want its id and no total", p)
 	}
 }
 

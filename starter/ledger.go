@@ -56,7 +56,7 @@ type Order struct {
 // NormalizeOrder checks the order's amount and returns the flow's purchase. A total needs its
 // currency and the currency its total (money.Decimal has no sign). Errors: *ValidationError.
 func NormalizeOrder(o Order) (workflows.Purchase, error) {
-	v := &ValidationError{}
+	v := &ValidationError{Of: "purchase"}
 	p := workflows.Purchase{OrderID: o.OrderID, At: o.At}
 	switch {
 	case o.Total == nil && o.Currency != "":
